@@ -1,0 +1,120 @@
+/**
+ * The shapes a bench run produces, and where they are kept between runs. A run limited
+ * with --group merges its groups into bench/results/latest.json, so BENCHMARKS.md keeps
+ * the other groups' last results; a full run replaces the file.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Machine } from './machine.js';
+
+export type Endpoint = 'read' | 'inc';
+export const endpoints: readonly Endpoint[] = ['read', 'inc'];
+
+export interface EndpointResult {
+  /** Requests per second over the measured window. */
+  rps: number;
+  requests: number;
+  /** Responses that were not 2xx/3xx. */
+  non2xx: number;
+  /** Socket errors and timeouts. */
+  errors: number;
+  p99Ms?: number;
+}
+
+export interface ServerResult {
+  /** File name without the group prefix and .ts, e.g. "sessionkit-memory". */
+  server: string;
+  file: string;
+  baseline: boolean;
+  /** Why the server could not be measured (fully or partly). */
+  failed?: string;
+  read?: EndpointResult;
+  inc?: EndpointResult;
+}
+
+export interface GroupRun {
+  group: string;
+  date: string;
+  command: string;
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+  rounds: number;
+  quick: boolean;
+  loadGenerator: string;
+  servers: ServerResult[];
+}
+
+/** One line printed by a bench/micro/*.ts file. */
+export interface MicroEntry {
+  group: string;
+  name: string;
+  opsPerSec: number;
+  note?: string;
+}
+
+export interface MicroRun {
+  /** File name without .ts, e.g. "cookie-seal". */
+  file: string;
+  date: string;
+  command: string;
+  quick: boolean;
+  failed?: string;
+  entries: MicroEntry[];
+}
+
+export interface Results {
+  machine: Machine;
+  groups: GroupRun[];
+  micro: MicroRun[];
+}
+
+export function loadResults(path: string): Results | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Results;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replaces the previous run's entries for the same groups and micro files, keeps the rest. */
+export function mergeResults(previous: Results | undefined, current: Results): Results {
+  if (!previous) return current;
+  const groups = new Map(previous.groups.map((g) => [g.group, g]));
+  for (const g of current.groups) groups.set(g.group, g);
+  const micro = new Map(previous.micro.map((m) => [m.file, m]));
+  for (const m of current.micro) micro.set(m.file, m);
+  return {
+    machine: current.machine,
+    groups: [...groups.values()].sort((a, b) => a.group.localeCompare(b.group)),
+    micro: [...micro.values()].sort((a, b) => a.file.localeCompare(b.file)),
+  };
+}
+
+export function saveResults(path: string, results: Results): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** The group's baseline server result, if it was measured. */
+export function baselineOf(run: GroupRun): ServerResult | undefined {
+  return run.servers.find((s) => s.baseline);
+}
+
+/** a ÷ b for one endpoint, or undefined when either side is missing. */
+export function ratio(
+  a: ServerResult | undefined,
+  b: ServerResult | undefined,
+  endpoint: Endpoint,
+): number | undefined {
+  const x = a?.[endpoint]?.rps;
+  const y = b?.[endpoint]?.rps;
+  return x !== undefined && y !== undefined && y > 0 ? x / y : undefined;
+}
+
+/** Items by their `group` field, in first-seen order. */
+export function groupBy<T extends { group: string }>(items: T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) map.set(item.group, [...(map.get(item.group) ?? []), item]);
+  return map;
+}

@@ -1,0 +1,4 @@
+/** The core group's peer: express 5 + express-session with its built-in MemoryStore. */
+import { serveExpressSession } from '../lib/express-session-app.js';
+
+serveExpressSession();

@@ -1,0 +1,469 @@
+/**
+ * SessionManager: loads a session from a request (one store read when a cookie is
+ * present, none otherwise) and commits it (store writes only when something changed,
+ * plus the Set-Cookie headers to send).
+ */
+import { ClientSideSessions, clientSideCodecOf } from './client-side.js';
+import { type Codec, jsonCodec } from './codec.js';
+import { serializeCookie, MAX_COOKIE_BYTES } from './cookie.js';
+import { SessionError, toStoreError, withTimeout } from './errors.js';
+import type { SessionEvent, SessionEventType } from './events.js';
+import { getCookieValues } from './cookie.js';
+import { isWellFormedId, newSessionId, storeKeyOf } from './id.js';
+import { resolveOptions, type ResolvedOptions, type SessionOptions } from './options.js';
+import {
+  bearerTokenOf,
+  clientOf,
+  isLoopbackHost,
+  type LoadInput,
+  type RequestContext,
+  toRequestContext,
+} from './request.js';
+import {
+  freshState,
+  hasContent,
+  loadedState,
+  Session,
+  type SessionContext,
+  type SessionData,
+  type SessionState,
+  STATE,
+  toRecord,
+} from './session.js';
+import type { Change, SessionInfo, Store } from './store.js';
+
+export interface CommitResult {
+  /** Set-Cookie header values to send (often none). */
+  cookies: string[];
+  /** Extra headers to send with them (Cache-Control), empty when no cookie or token is issued. */
+  headers: [name: string, value: string][];
+  /** Bearer transport: the token (the id, signed when keys are set) the client must send from now on. */
+  token?: string;
+  /** Bearer transport: the session ended or vanished; the client should drop its token. */
+  tokenRevoked?: boolean;
+}
+
+/** What one commit hands back: cookies, or for bearer sessions a token. */
+interface Issued {
+  cookies: string[];
+  token?: string;
+  tokenRevoked?: boolean;
+}
+
+const NO_HEADERS: [string, string][] = [];
+
+export class SessionManager<T extends SessionData = SessionData> {
+  readonly options: ResolvedOptions;
+  readonly store: Store;
+  readonly #ctx: SessionContext;
+  readonly #codec: Codec;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+  /** Set when the store keeps sessions in the cookie itself (CookieStore). */
+  readonly #clientSide: ClientSideSessions<T> | undefined;
+
+  constructor(options: SessionOptions) {
+    this.options = resolveOptions(options);
+    this.store = this.options.store;
+    this.#codec = this.store.codec ?? jsonCodec;
+    this.#ctx = {
+      codec: this.#codec,
+      now: this.options.now,
+      lifetime: this.options.lifetime,
+      idleTimeout: this.options.idleTimeout,
+      persistentByDefault: this.options.cookie.maxAge > 0,
+    };
+    const clientCodec = clientSideCodecOf(this.store);
+    this.#clientSide =
+      clientCodec && new ClientSideSessions<T>(clientCodec, this.#ctx, this.options, (e) => this.#emit(e));
+    if (this.#clientSide && this.options.transport !== 'cookie') {
+      throw new SessionError(
+        'invalid-option',
+        "sessionkit: option transport must be 'cookie' with a cookie store (it keeps the session in the cookie)",
+        {
+          details: { option: 'transport' },
+        },
+      );
+    }
+    const { cleanupInterval } = this.options;
+    if (cleanupInterval !== false && typeof this.store.prune === 'function') {
+      this.#timer = setInterval(() => void this.prune().catch(() => {}), cleanupInterval);
+      (this.#timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** The cookie name sessions travel in. */
+  get cookieName(): string {
+    return this.options.cookie.name;
+  }
+
+  /**
+   * Reads the session a request carries, or starts a new one. Malformed, forged,
+   * unknown and expired cookies all give a new, empty session (and an event).
+   * Throws SessionError('store-unavailable' | 'store-timeout') when the store fails.
+   */
+  async load(input?: LoadInput): Promise<Session<T>> {
+    const request = toRequestContext(input);
+    const now = this.options.now();
+    const secure = this.#secureFor(request);
+    if (this.#clientSide) return this.#clientSide.load(request, now, secure);
+    // Bearer transport: a request with `Authorization: Bearer` is read from it and never from cookies.
+    const mode = this.options.transport;
+    const bearer = mode === 'cookie' ? undefined : bearerTokenOf(request.authorization);
+    const transport = bearer !== undefined || mode === 'bearer' ? 'bearer' : 'cookie';
+    const values =
+      transport === 'bearer'
+        ? bearer === undefined
+          ? []
+          : [bearer]
+        : getCookieValues(request.cookie, this.options.cookie.name);
+    if (values.length === 0) return this.#fresh(now, secure, request, false, transport);
+
+    let staleSignature = false;
+    let id: string | undefined;
+    if (this.options.keyRing) {
+      // Signed ids: a forged or unsigned id is refused here, without a store read.
+      const verified = await this.#verifyIds(values);
+      id = verified?.id;
+      staleSignature = verified?.stale ?? false;
+    } else {
+      id = values.find(isWellFormedId);
+    }
+    if (id === undefined) {
+      const reason = this.options.keyRing ? 'bad-signature' : 'malformed';
+      this.#emit({ type: 'invalid-cookie', at: now, reason, ip: request.ip ?? undefined });
+      return this.#fresh(now, secure, request, true, transport);
+    }
+    const hashed = storeKeyOf(id);
+    const key = typeof hashed === 'string' ? hashed : await hashed;
+    const record = await this.#call('get', this.store.get(key));
+    if (record === undefined) {
+      // Stores forget expired records themselves, so "unknown" includes sessions that expired.
+      this.#emit({ type: 'invalid-cookie', at: now, key, reason: 'unknown', ip: request.ip ?? undefined });
+      // No clearing cookie: this request may have raced a login that just replaced the id,
+      // and clearing would delete the browser's new cookie (same name) if it arrives last.
+      return this.#fresh(now, secure, request, false, transport);
+    }
+    if (record.expiresAt <= now || record.deadline <= now) {
+      this.#emit({
+        type: 'expired',
+        at: now,
+        key,
+        userId: record.userId,
+        reason: record.deadline <= now ? 'absolute' : 'idle',
+      });
+      // Best effort: the store would forget it anyway, this just frees it sooner.
+      this.store.destroy(key).catch(() => {});
+      return this.#fresh(now, secure, request, false, transport);
+    }
+    const state = loadedState(id, key, record, secure, transport);
+    // Signed with an older key: write the record and re-issue the cookie with the newest.
+    if (staleSignature) state.metaChanged = state.cookieChanged = true;
+    return new Session<T>(this.#ctx, state);
+  }
+
+  async #verifyIds(values: string[]): Promise<{ id: string; stale: boolean } | undefined> {
+    const ring = this.options.keyRing!;
+    for (const value of values) {
+      const result = await ring.verifyToken(this.options.cookie.name, value);
+      if (result.ok && isWellFormedId(result.text)) return { id: result.text, stale: result.stale };
+    }
+    return undefined;
+  }
+
+  /**
+   * Writes what the request changed and returns the Set-Cookie headers to send.
+   * Call it before the response headers go out (the adapters do).
+   */
+  async commit(session: Session<T>): Promise<CommitResult> {
+    const state = session[STATE];
+    const now = this.options.now();
+    if (this.#clientSide) {
+      const sent = await this.#clientSide.commit(session, now);
+      resetTracking(state);
+      return this.#result({ cookies: sent });
+    }
+    const out: Issued = { cookies: [] };
+
+    while (state.destroyKeys.length > 0) {
+      const key = state.destroyKeys.shift() as string;
+      await this.#call('destroy', this.store.destroy(key));
+      this.#emit({ type: 'destroyed', at: now, key });
+    }
+
+    if (state.persistedKey === undefined) {
+      if (hasContent(state)) {
+        await this.#createRecord(state, now);
+        this.#emit({ type: 'created', at: now, key: state.persistedKey, userId: state.userId });
+        await this.#issue(state, now, out);
+      } else if (state.clearCookie) {
+        this.#clear(state, out);
+      }
+    } else if (state.regenerate) {
+      const oldKey = state.persistedKey;
+      const existed = await this.#call('destroy', this.store.destroy(oldKey));
+      if (!existed) {
+        this.#revoked(session, now, oldKey, out);
+      } else {
+        await this.#createRecord(state, now);
+        this.#emit({ type: 'regenerated', at: now, key: state.persistedKey, userId: state.userId });
+        await this.#issue(state, now, out);
+      }
+    } else if (state.set || state.deleted || state.cleared || state.flashChanged || state.metaChanged) {
+      const key = state.persistedKey;
+      this.#slide(state, now);
+      const change: Change = {
+        cleared: state.cleared,
+        set: state.set ?? EMPTY_MAP,
+        deleted: state.deleted ?? EMPTY_SET,
+        flash: state.flashChanged,
+      };
+      const ok = await this.#call('update', this.store.update(key, toRecord(state), change));
+      if (!ok) this.#revoked(session, now, key, out);
+      else if (state.cookieChanged || (state.persistent && this.options.idleTimeout !== false)) {
+        await this.#issue(state, now, out);
+      }
+    } else if (state.touch || this.#touchDue(state, now)) {
+      const key = state.persistedKey;
+      this.#slide(state, now);
+      const ok = await this.#call('touch', this.store.touch(key, state.expiresAt, state.lastSeenAt));
+      if (!ok) this.#revoked(session, now, key, out);
+      else if (state.persistent) await this.#issue(state, now, out);
+    }
+
+    resetTracking(state);
+    return this.#result(out);
+  }
+
+  #result(out: Issued): CommitResult {
+    const { cookies } = out;
+    const result: CommitResult = { cookies, headers: NO_HEADERS };
+    if (out.token !== undefined) result.token = out.token;
+    if (out.tokenRevoked) result.tokenRevoked = true;
+    const { cacheControl } = this.options;
+    if ((cookies.length > 0 || out.token !== undefined) && cacheControl !== false)
+      result.headers = [['Cache-Control', cacheControl]];
+    return result;
+  }
+
+  /** Sends the session's id: as a cookie, or for bearer sessions as the commit's token. */
+  async #issue(state: SessionState, now: number, out: Issued): Promise<void> {
+    if (state.transport === 'bearer') out.token = await this.#signedId(state.id);
+    else out.cookies.push(await this.#sessionCookie(state, now));
+  }
+
+  #clear(state: SessionState, out: Issued): void {
+    if (state.transport === 'bearer') out.tokenRevoked = true;
+    else out.cookies.push(this.#clearingCookie(state));
+  }
+
+  #signedId(id: string): string | Promise<string> {
+    return this.options.keyRing ? this.options.keyRing.signToken(this.options.cookie.name, id) : id;
+  }
+
+  /**
+   * For API clients (transport 'bearer' or 'both'): makes the session travel as a bearer
+   * token, commits it, and returns the token to hand to the client (in the response body).
+   */
+  async issueToken(session: Session<T>): Promise<string> {
+    if (this.options.transport === 'cookie') {
+      throw new SessionError('invalid-state', "issueToken() needs the option transport: 'bearer' or 'both'");
+    }
+    const state = session[STATE];
+    state.transport = 'bearer';
+    await this.commit(session);
+    if (state.persistedKey === undefined) {
+      throw new SessionError('invalid-state', 'an empty session has no token: store something (log the user in) first');
+    }
+    return this.#signedId(state.id);
+  }
+
+  /** Lists a user's live sessions (stores with a per-user index only). */
+  async listByUser(userId: string): Promise<SessionInfo[]> {
+    if (typeof this.store.listByUser !== 'function') throw unsupported('listByUser');
+    return this.#call('listByUser', this.store.listByUser(userId));
+  }
+
+  /** Ends all of a user's sessions, optionally all but one (by session or store key). */
+  async destroyByUser(userId: string, except?: Session<T> | string): Promise<number> {
+    if (typeof this.store.destroyByUser !== 'function') throw unsupported('destroyByUser');
+    const keep = typeof except === 'string' ? except : except?.[STATE].persistedKey;
+    const count = await this.#call('destroyByUser', this.store.destroyByUser(userId, keep));
+    if (count > 0) this.#emit({ type: 'destroyed', at: this.options.now(), userId, reason: 'user' });
+    return count;
+  }
+
+  /** The store key (hash of the id) of a committed session, for device lists and audit logs. */
+  keyOf(session: Session<T>): string | undefined {
+    return session[STATE].persistedKey;
+  }
+
+  /** Asks the store to remove expired records now. */
+  async prune(): Promise<number> {
+    if (typeof this.store.prune !== 'function') return 0;
+    return this.#call('prune', this.store.prune());
+  }
+
+  /** Stops the cleanup timer and closes the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.store.close?.();
+  }
+
+  #secureFor(request: RequestContext): boolean {
+    const { secure } = this.options.cookie;
+    if (secure !== 'auto') return secure;
+    return request.secure === true || !isLoopbackHost(request.host);
+  }
+
+  #fresh(
+    now: number,
+    secure: boolean,
+    request: RequestContext,
+    hadCookie: boolean,
+    transport: 'cookie' | 'bearer',
+  ): Session<T> {
+    const client = clientOf(request);
+    const state = freshState(this.#ctx, now, secure, client, transport);
+    state.clearCookie = hadCookie;
+    return new Session<T>(this.#ctx, state);
+  }
+
+  #touchDue(state: SessionState, now: number): boolean {
+    const { idleTimeout, touchAfter } = this.options;
+    if (idleTimeout === false || state.expiresAt >= state.deadline) return false;
+    return now - state.lastSeenAt >= idleTimeout * touchAfter;
+  }
+
+  #slide(state: SessionState, now: number): void {
+    state.lastSeenAt = now;
+    const { idleTimeout } = this.options;
+    state.expiresAt = idleTimeout === false ? state.deadline : Math.min(state.deadline, now + idleTimeout);
+  }
+
+  async #createRecord(state: SessionState, now: number): Promise<void> {
+    this.#slide(state, now);
+    const record = toRecord(state);
+    // 256-bit ids do not collide; if one ever did, create-only refuses and we draw again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) state.id = newSessionId();
+      const key = await storeKeyOf(state.id);
+      if (await this.#call('create', this.store.create(key, record))) {
+        state.persistedKey = key;
+        state.regenerate = false;
+        return;
+      }
+    }
+    throw new SessionError('store-unavailable', 'session store refused three fresh session ids as already taken', {
+      details: { operation: 'create' },
+    });
+  }
+
+  /**
+   * The session vanished under us (logged out, regenerated or revoked elsewhere): write
+   * nothing and start over. Bearer clients are told to drop their token; no clearing cookie
+   * is sent, because the request that replaced the id (a login) may already have given the
+   * browser a new cookie of the same name, which a late clearing cookie would delete.
+   */
+  #revoked(session: Session<T>, now: number, key: string, out: Issued): void {
+    const state = session[STATE];
+    this.#emit({ type: 'revoked', at: now, key, userId: state.userId });
+    Object.assign(state, freshState(this.#ctx, now, state.secure, state.client, state.transport));
+    if (state.transport === 'bearer') out.tokenRevoked = true;
+  }
+
+  #sessionCookie(state: SessionState, now: number): string | Promise<string> {
+    const ring = this.options.keyRing;
+    if (!ring) return this.#buildSessionCookie(state, now, state.id);
+    const signed = ring.signToken(this.options.cookie.name, state.id);
+    return typeof signed === 'string'
+      ? this.#buildSessionCookie(state, now, signed)
+      : signed.then((value) => this.#buildSessionCookie(state, now, value));
+  }
+
+  #buildSessionCookie(state: SessionState, now: number, value: string): string {
+    const cookie = this.options.cookie;
+    let maxAge: number | undefined;
+    if (state.persistent) {
+      const remaining = Math.ceil((state.expiresAt - now) / 1000);
+      maxAge = cookie.maxAge > 0 ? Math.min(cookie.maxAge, remaining) : remaining;
+    }
+    const header = serializeCookie(cookie.name, value, {
+      maxAge,
+      path: cookie.path,
+      domain: cookie.domain,
+      secure: state.secure,
+      httpOnly: cookie.httpOnly,
+      sameSite: cookie.sameSite,
+      partitioned: cookie.partitioned && state.secure,
+    });
+    if (header.length > MAX_COOKIE_BYTES) {
+      throw new SessionError(
+        'cookie-too-large',
+        `Set-Cookie for ${cookie.name} is ${header.length} bytes; browsers keep at most ${MAX_COOKIE_BYTES}`,
+        {
+          details: { size: header.length, limit: MAX_COOKIE_BYTES },
+        },
+      );
+    }
+    return header;
+  }
+
+  #clearingCookie(state: SessionState): string {
+    const cookie = this.options.cookie;
+    return serializeCookie(cookie.name, '', {
+      maxAge: 0,
+      expires: new Date(0),
+      path: cookie.path,
+      domain: cookie.domain,
+      secure: state.secure,
+      httpOnly: cookie.httpOnly,
+      sameSite: cookie.sameSite,
+      partitioned: cookie.partitioned && state.secure,
+    });
+  }
+
+  #call<R>(operation: string, promise: Promise<R>): Promise<R> {
+    const bounded = this.store.boundsLatency ? promise : withTimeout(promise, this.options.storeTimeout, operation);
+    return bounded.catch((error: unknown) => {
+      const failure = toStoreError(error, operation);
+      this.#emit({ type: 'store-error', at: this.options.now(), error: failure, reason: operation });
+      throw failure;
+    });
+  }
+
+  #emit(event: SessionEvent & { type: SessionEventType }): void {
+    const listener = this.options.onEvent;
+    if (!listener) return;
+    try {
+      listener(event);
+    } catch {
+      // A faulty listener must not break a request.
+    }
+  }
+}
+
+const EMPTY_MAP: ReadonlyMap<string, unknown> = new Map();
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
+function unsupported(operation: string): SessionError {
+  return new SessionError('invalid-state', `this store does not support ${operation} (it keeps no per-user index)`);
+}
+
+function resetTracking(state: SessionState): void {
+  state.set = undefined;
+  state.deleted = undefined;
+  state.cleared = false;
+  state.flashChanged = false;
+  state.metaChanged = false;
+  state.touch = false;
+  state.clearCookie = false;
+  state.cookieChanged = false;
+}
+
+/** Creates a SessionManager; options are validated here, at start-up. */
+export function createSessions<T extends SessionData = SessionData>(options: SessionOptions): SessionManager<T> {
+  return new SessionManager<T>(options);
+}

@@ -1,0 +1,231 @@
+/**
+ * CookieStore: the whole session (data, flashes, times, user id) sealed into the cookie
+ * with AES-256-GCM, the cookie name bound into the authenticated data. No server-side
+ * state; the expiry travels inside the sealed payload and is enforced on every open, so
+ * an old cookie cannot be replayed past its lifetime. See docs/cookie-store.md.
+ *
+ *   const sessions = createSessions({ store: new CookieStore({ keys: [process.env.SESSION_KEY] }) });
+ */
+import { CLIENT_SIDE, ClientSideStore, type ClientSideCodec, type OpenedSession } from '../core/client-side.js';
+import { type Codec, jsonCodec } from '../core/codec.js';
+import { MAX_COOKIE_BYTES } from '../core/cookie.js';
+import { SessionError } from '../core/errors.js';
+import { type KeyInput, KeyRing, type MaybePromise, utf8 } from '../core/keyring.js';
+import type { SessionRecord } from '../core/store.js';
+
+export { generateKey, type KeyInput, KeyRing } from '../core/keyring.js';
+
+export interface CookieStoreOptions {
+  /**
+   * Keys, newest first: 32 random bytes as base64url (`npx sessionkit keygen`), or
+   * passphrases of at least 32 bytes. The first seals; all open. A KeyRing may be shared.
+   */
+  keys: readonly KeyInput[] | KeyInput | KeyRing;
+  /**
+   * 'sealed' (default): encrypted and authenticated. 'signed': authenticated only, the
+   * data stays readable (base64url JSON) by anyone holding the cookie.
+   */
+  mode?: 'sealed' | 'signed';
+  /** Longest Set-Cookie header (name, value, attributes) per cookie. Default 4096. */
+  maxCookieSize?: number;
+  /** Most cookies one session may span (`name`, `name.1`, ...). Default 4, at most 9. */
+  maxChunks?: number;
+  /**
+   * Revocation for sessions the server does not hold: return the time (epoch ms) before
+   * which this user's sessions are no longer valid (password change, "log out everywhere").
+   * Sessions issued earlier (created or regenerated) open as invalid. May be async.
+   */
+  notBefore?: (userId: string) => MaybePromise<number | undefined>;
+  /** Codec for values; JSON by default. Must encode to a string. */
+  codec?: Codec;
+  /** Crypto implementation: 'auto' (node:crypto when present), 'node' or 'web'. */
+  engine?: 'auto' | 'node' | 'web';
+  /**
+   * How many recently opened cookie values (up to 2 KB each) to remember, so a browser
+   * repeating the same cookie skips the decryption. Expiry and revocation are still
+   * checked on every request. Default 1000; 0 turns it off.
+   */
+  openCache?: number;
+}
+
+function invalid(option: string, message: string): never {
+  throw new SessionError('invalid-option', `CookieStore: option ${option} ${message}`, { details: { option } });
+}
+
+/**
+ * The payload inside the seal, a JSON array (times in ms; later ones relative to `createdAt`):
+ * [createdAt, lastSeenAt, expiresAt, deadline, issuedAt, data, flash | 0, userId | 0, persistent 0|1, id]
+ */
+type Payload = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  Record<string, unknown>,
+  Record<string, unknown[]> | 0,
+  string | 0,
+  0 | 1,
+  string,
+];
+
+export class CookieStore extends ClientSideStore {
+  protected readonly storeName = 'CookieStore';
+  readonly codec: Codec;
+  readonly keyRing: KeyRing;
+  readonly mode: 'sealed' | 'signed';
+  readonly [CLIENT_SIDE]: ClientSideCodec;
+
+  constructor(options: CookieStoreOptions) {
+    super();
+    if (!options || typeof options !== 'object') invalid('(all)', 'must be an object with at least { keys }');
+    if (options.keys === undefined) {
+      invalid(
+        'keys',
+        'is required: generate one with `npx sessionkit keygen` and pass keys: [process.env.SESSION_KEY]',
+      );
+    }
+    this.keyRing =
+      options.keys instanceof KeyRing ? options.keys : new KeyRing(options.keys, { engine: options.engine });
+    const mode = options.mode ?? 'sealed';
+    if (mode !== 'sealed' && mode !== 'signed') invalid('mode', `must be 'sealed' or 'signed' (got ${String(mode)})`);
+    this.mode = mode;
+    const maxCookieSize = options.maxCookieSize ?? MAX_COOKIE_BYTES;
+    if (!Number.isInteger(maxCookieSize) || maxCookieSize < 256 || maxCookieSize > MAX_COOKIE_BYTES) {
+      invalid('maxCookieSize', `must be an integer from 256 to ${MAX_COOKIE_BYTES} (got ${String(maxCookieSize)})`);
+    }
+    const maxChunks = options.maxChunks ?? 4;
+    if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 9) {
+      invalid('maxChunks', `must be an integer from 1 to 9 (got ${String(maxChunks)})`);
+    }
+    if (options.notBefore !== undefined && typeof options.notBefore !== 'function') {
+      invalid('notBefore', 'must be a function (userId) => epoch ms | undefined');
+    }
+    this.codec = options.codec ?? jsonCodec;
+    const ring = this.keyRing;
+    const codec = this.codec;
+    const signed = mode === 'signed';
+    const notBefore = options.notBefore;
+
+    const cache = new OpenedCache(options.openCache ?? 1000);
+    const decode = (
+      cacheKey: string,
+      opened: { ok: true; plaintext: Uint8Array; stale: boolean },
+    ): OpenedSession | { ok: false; reason: string } => {
+      const text = utf8(opened.plaintext);
+      const payload = text === undefined ? undefined : parsePayload(text, codec);
+      if (!payload) return MALFORMED;
+      cache.set(cacheKey, text as string, opened.stale);
+      return { ok: true, ...payload, stale: opened.stale };
+    };
+    this[CLIENT_SIDE] = {
+      maxCookieSize,
+      maxChunks,
+      seal(name, record, issuedAt, id) {
+        const text = encodePayload(record, issuedAt, id, codec);
+        return signed ? ring.sign(name, text) : ring.seal(name, text);
+      },
+      open(name, value) {
+        const cacheKey = `${name}=${value}`;
+        const hit = cache.get(cacheKey);
+        if (hit) {
+          // The exact string was authenticated for this name before: only the parse is redone
+          // (records are mutated by the session, so they are never shared).
+          const payload = parsePayload(hit.text, codec);
+          if (payload) return { ok: true, ...payload, stale: hit.stale };
+        }
+        const result = signed ? ring.verify(name, value) : ring.open(name, value);
+        if (result instanceof Promise) return result.then((r) => (r.ok ? decode(cacheKey, r) : r));
+        return result.ok ? decode(cacheKey, result) : result;
+      },
+      isRevoked: notBefore
+        ? async (record, issuedAt) => {
+            if (record.userId === undefined) return false;
+            const limit = await notBefore(record.userId);
+            return typeof limit === 'number' && issuedAt < limit;
+          }
+        : undefined,
+    };
+  }
+}
+
+const MALFORMED = { ok: false, reason: 'malformed' } as const;
+const CACHEABLE_LENGTH = 2048;
+
+/** A small LRU of authenticated cookie values → their plaintext. */
+class OpenedCache {
+  readonly #max: number;
+  readonly #entries = new Map<string, { text: string; stale: boolean }>();
+
+  constructor(max: number) {
+    if (!Number.isInteger(max) || max < 0)
+      invalid('openCache', `must be a whole number of entries, 0 to disable (got ${String(max)})`);
+    this.#max = max;
+  }
+
+  get(key: string): { text: string; stale: boolean } | undefined {
+    if (this.#max === 0 || key.length > CACHEABLE_LENGTH) return undefined;
+    const entry = this.#entries.get(key);
+    if (entry) {
+      // Most recently used last: Map keeps insertion order.
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  set(key: string, text: string, stale: boolean): void {
+    if (this.#max === 0 || key.length > CACHEABLE_LENGTH) return;
+    if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(key, { text, stale });
+  }
+}
+
+function encodePayload(record: SessionRecord, issuedAt: number, id: string, codec: Codec): string {
+  const c = record.createdAt;
+  const data = codec === jsonCodec ? JSON.stringify(record.data) : JSON.stringify(codec.encode(record.data));
+  const flash = record.flash
+    ? codec === jsonCodec
+      ? JSON.stringify(record.flash)
+      : JSON.stringify(codec.encode(record.flash))
+    : '0';
+  const user = record.userId === undefined ? '0' : JSON.stringify(record.userId);
+  return `[${c},${record.lastSeenAt - c},${record.expiresAt - c},${record.deadline - c},${issuedAt - c},${data},${flash},${user},${record.persistent ? 1 : 0},${JSON.stringify(id)}]`;
+}
+
+function parsePayload(text: string, codec: Codec): { record: SessionRecord; issuedAt: number; id: string } | undefined {
+  let payload: Payload;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(payload) || payload.length !== 10) return undefined;
+  const [c, l, e, x, i, rawData, rawFlash, user, persistent, id] = payload;
+  if (typeof id !== 'string' || id.length === 0) return undefined;
+  for (const n of [c, l, e, x, i]) if (typeof n !== 'number' || !Number.isFinite(n)) return undefined;
+  try {
+    const data = codec === jsonCodec ? rawData : codec.decode(rawData as unknown as string);
+    const flash =
+      rawFlash === 0 ? undefined : codec === jsonCodec ? rawFlash : codec.decode(rawFlash as unknown as string);
+    if (!isPlainObject(data) || (flash !== undefined && !isPlainObject(flash))) return undefined;
+    if (user !== 0 && (typeof user !== 'string' || user === '')) return undefined;
+    const record: SessionRecord = {
+      data: data as Record<string, unknown>,
+      createdAt: c,
+      lastSeenAt: c + l,
+      expiresAt: c + e,
+      deadline: c + x,
+    };
+    if (flash) record.flash = flash as Record<string, unknown[]>;
+    if (user !== 0) record.userId = user;
+    if (persistent === 1) record.persistent = true;
+    return { record, issuedAt: c + i, id };
+  } catch {
+    return undefined;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,224 @@
+/**
+ * MemoryStore: sessions in this process's memory. For development, tests and
+ * single-process apps. Bounded (least recently used sessions are evicted first),
+ * expiry enforced on read and by prune(), partial updates, a per-user index, and no
+ * timers of its own.
+ */
+import { type Codec, jsonCodec } from '../core/codec.js';
+import { SessionError } from '../core/errors.js';
+import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
+
+export interface MemoryStoreOptions {
+  /** Most sessions kept; the least recently used go first. Default 100 000. */
+  maxSessions?: number;
+  /** Codec for values (each key is stored encoded, so callers never share objects). Default JSON. */
+  codec?: Codec;
+  /** Clock in epoch ms; inject one in tests. */
+  now?: () => number;
+  /** Suppresses the warning printed when NODE_ENV is 'production'. */
+  quiet?: boolean;
+}
+
+interface Entry {
+  /** The data, encoded whole: one decode per read hands out a private copy. */
+  data: string;
+  flash: string | undefined;
+  meta: Omit<SessionRecord, 'data' | 'flash'>;
+}
+
+let warned = false;
+
+export class MemoryStore implements Store {
+  readonly codec: Codec;
+  /** In-process: no call can hang, so the manager needs no timer around them. */
+  readonly boundsLatency = true;
+  readonly #entries = new Map<string, Entry>();
+  readonly #byUser = new Map<string, Set<string>>();
+  readonly #max: number;
+  readonly #now: () => number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const max = options.maxSessions ?? 100_000;
+    if (!Number.isInteger(max) || max < 1) {
+      throw new SessionError('invalid-option', `MemoryStore: maxSessions must be a positive integer (got ${String(max)})`);
+    }
+    this.#max = max;
+    this.codec = options.codec ?? jsonCodec;
+    this.#now = options.now ?? Date.now;
+    if (!options.quiet && !warned && globalThis.process?.env?.NODE_ENV === 'production') {
+      warned = true;
+      console.warn(
+        'sessionkit: MemoryStore keeps sessions in one process and loses them on restart; ' +
+          'use a persistent store (sqlite, redis, postgres, ...) in production, or pass { quiet: true }.',
+      );
+    }
+  }
+
+  /** Number of sessions held, expired ones included until pruned or read. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async get(key: string): Promise<SessionRecord | undefined> {
+    const entry = this.#live(key);
+    if (!entry) return undefined;
+    // Move to the back: Map iteration order is our LRU order.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    const record = { ...entry.meta, data: this.codec.decode(entry.data) } as SessionRecord;
+    if (entry.flash !== undefined) record.flash = this.codec.decode(entry.flash) as SessionRecord['flash'];
+    return record;
+  }
+
+  async create(key: string, record: SessionRecord): Promise<boolean> {
+    if (this.#live(key)) return false;
+    this.#put(key, { data: this.codec.encode(record.data), flash: this.#encodeFlash(record), meta: metaOf(record) });
+    return true;
+  }
+
+  async update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+    const entry = this.#live(key);
+    if (!entry) return false;
+    if (change.cleared) {
+      entry.data = this.codec.encode(record.data);
+    } else if (change.set.size > 0 || change.deleted.size > 0) {
+      // Apply just this request's changes to what is stored now, so a concurrent
+      // request's changes to other keys survive.
+      const data = this.codec.decode(entry.data) as Record<string, unknown>;
+      for (const field of change.deleted) delete data[field];
+      for (const [field, value] of change.set) data[field] = value;
+      entry.data = this.codec.encode(data);
+    }
+    if (change.flash) entry.flash = this.#encodeFlash(record);
+    const previousUser = entry.meta.userId;
+    entry.meta = metaOf(record);
+    if (previousUser !== record.userId) {
+      this.#unindex(key, previousUser);
+      this.#index(key, record.userId);
+    }
+    return true;
+  }
+
+  async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
+    const entry = this.#live(key);
+    if (!entry) return false;
+    entry.meta.expiresAt = expiresAt;
+    entry.meta.lastSeenAt = lastSeenAt;
+    return true;
+  }
+
+  async destroy(key: string): Promise<boolean> {
+    const entry = this.#entries.get(key);
+    if (!entry) return false;
+    this.#remove(key, entry);
+    return entry.meta.expiresAt > this.#now();
+  }
+
+  async listByUser(userId: string): Promise<SessionInfo[]> {
+    const keys = this.#byUser.get(userId);
+    if (!keys) return [];
+    const list: SessionInfo[] = [];
+    for (const key of [...keys]) {
+      const entry = this.#live(key);
+      if (!entry) continue;
+      const { createdAt, lastSeenAt, expiresAt, client } = entry.meta;
+      list.push(client ? { key, userId, createdAt, lastSeenAt, expiresAt, client } : { key, userId, createdAt, lastSeenAt, expiresAt });
+    }
+    return list.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async destroyByUser(userId: string, exceptKey?: string): Promise<number> {
+    const keys = this.#byUser.get(userId);
+    if (!keys) return 0;
+    let count = 0;
+    for (const key of [...keys]) {
+      if (key === exceptKey) continue;
+      const entry = this.#entries.get(key);
+      if (!entry) continue;
+      if (entry.meta.expiresAt > this.#now()) count++;
+      this.#remove(key, entry);
+    }
+    return count;
+  }
+
+  async count(): Promise<number> {
+    return this.#entries.size;
+  }
+
+  async prune(): Promise<number> {
+    const now = this.#now();
+    let removed = 0;
+    for (const [key, entry] of this.#entries) {
+      if (isExpired(entry, now)) {
+        this.#remove(key, entry);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    this.#entries.clear();
+    this.#byUser.clear();
+  }
+
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (isExpired(entry, this.#now())) {
+      this.#remove(key, entry);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #put(key: string, entry: Entry): void {
+    this.#entries.set(key, entry);
+    this.#index(key, entry.meta.userId);
+    while (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#remove(oldest, this.#entries.get(oldest) as Entry);
+    }
+  }
+
+  #remove(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#unindex(key, entry.meta.userId);
+  }
+
+  #index(key: string, userId: string | undefined): void {
+    if (userId === undefined) return;
+    let keys = this.#byUser.get(userId);
+    if (!keys) this.#byUser.set(userId, (keys = new Set()));
+    keys.add(key);
+  }
+
+  #unindex(key: string, userId: string | undefined): void {
+    if (userId === undefined) return;
+    const keys = this.#byUser.get(userId);
+    if (!keys) return;
+    keys.delete(key);
+    if (keys.size === 0) this.#byUser.delete(userId);
+  }
+
+  #encodeFlash(record: SessionRecord): string | undefined {
+    return record.flash && Object.keys(record.flash).length > 0 ? this.codec.encode(record.flash) : undefined;
+  }
+}
+
+function isExpired(entry: Entry, now: number): boolean {
+  return entry.meta.expiresAt <= now || entry.meta.deadline <= now;
+}
+
+function metaOf(record: SessionRecord): Entry['meta'] {
+  const meta: Entry['meta'] = {
+    createdAt: record.createdAt,
+    lastSeenAt: record.lastSeenAt,
+    expiresAt: record.expiresAt,
+    deadline: record.deadline,
+  };
+  if (record.userId !== undefined) meta.userId = record.userId;
+  if (record.persistent) meta.persistent = true;
+  if (record.client) meta.client = { ...record.client };
+  return meta;
+}

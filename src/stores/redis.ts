@@ -1,0 +1,245 @@
+/**
+ * RedisStore (`sessionkit/redis`): sessions in Redis or Valkey, through the client the
+ * application already has (ioredis Redis / Cluster / Sentinel, or node-redis v5 client /
+ * cluster). One round trip per load and per commit; expiry is Redis's own (PEXPIREAT at the
+ * record's expiresAt); commits write only the data keys that changed; create-only and
+ * update-only are atomic Lua scripts; a per-user index lists and revokes a user's sessions
+ * without scanning the keyspace. Every call is bounded by `timeout` and goes through a
+ * circuit breaker, so a dead Redis costs a fast, typed SessionError. See docs/redis.md.
+ */
+import { type Codec, jsonCodec } from '../core/codec.js';
+import { SessionError } from '../core/errors.js';
+import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
+import { CircuitBreaker, type CircuitState, validateBreakerOptions } from './redis/circuit-breaker.js';
+import { type RedisClientLike, type RedisDriver, driverFor, toPairs } from './redis/driver.js';
+import { allFields, changedFields, fromFields } from './redis/fields.js';
+import { ClusterIndex } from './redis/cluster-index.js';
+import {
+  createScript,
+  destroyByUserScript,
+  destroyScript,
+  listScript,
+  touchScript,
+  updateScript,
+} from './redis/scripts.js';
+
+export type { RedisClientLike } from './redis/driver.js';
+export { RedistoreStore, type RedistoreStoreOptions } from './redistore.js';
+
+export interface RedisStoreOptions {
+  /** Your connected client: ioredis `Redis` / `Cluster`, or node-redis v5 `createClient()` / `createCluster()`. */
+  client: RedisClientLike;
+  /** Prefix of every key the store writes. Default 'sk:'. */
+  prefix?: string;
+  /** Codec for data values. Default JSON. */
+  codec?: Codec;
+  /** Most live sessions per user; creating one more evicts the oldest. Default: no cap. */
+  maxSessionsPerUser?: number;
+  /** Longest wait for one Redis call, ms, before a 'store-timeout' error. Default 2000. */
+  timeout?: number;
+  /** Failures in a row that open the circuit breaker. Default 5. */
+  breakerThreshold?: number;
+  /** Time the open circuit waits before letting a probe through, ms. Default 1000. */
+  breakerCooldown?: number;
+  /**
+   * Treat the client as a Redis Cluster client (scripts then touch one slot only, and the
+   * per-user index is kept with separate, non-atomic commands). Default: detected.
+   */
+  cluster?: boolean;
+}
+
+export class RedisStore implements Store {
+  readonly codec: Codec;
+  /** The manager adds no timer of its own: every call carries its own timeout. */
+  readonly boundsLatency = true;
+  readonly prefix: string;
+  readonly #driver: RedisDriver;
+  readonly #breaker: CircuitBreaker;
+  readonly #cap: number;
+  /** The prefix scripts use to reach the index themselves; '' on Cluster. */
+  readonly #scriptPrefix: string;
+  readonly #clusterIndex: ClusterIndex | undefined;
+
+  constructor(options: RedisStoreOptions) {
+    if (!options || typeof options !== 'object' || !options.client) {
+      throw new SessionError(
+        'invalid-option',
+        'RedisStore: pass { client } with your connected ioredis or node-redis client',
+        {
+          details: { option: 'client' },
+        },
+      );
+    }
+    const driver = driverFor(options.client);
+    const cluster = options.cluster ?? driver.cluster;
+    this.#driver = cluster === driver.cluster ? driver : { ...driver, cluster };
+    const prefix = options.prefix ?? 'sk:';
+    if (typeof prefix !== 'string') invalid('prefix', prefix, "a string such as 'myapp:sess:'");
+    this.prefix = prefix;
+    const cap = options.maxSessionsPerUser ?? 0;
+    if (!(Number.isInteger(cap) && cap >= 0))
+      invalid('maxSessionsPerUser', cap, 'a positive integer (or 0 for no cap)');
+    this.#cap = cap;
+    this.codec = options.codec ?? jsonCodec;
+    const { timeout, threshold, cooldown } = validateBreakerOptions('RedisStore', options);
+    this.#breaker = new CircuitBreaker({ timeout, threshold, cooldown, name: 'RedisStore' });
+    this.#scriptPrefix = cluster ? '' : prefix;
+    this.#clusterIndex = cluster ? new ClusterIndex(this.#driver, prefix, cap) : undefined;
+  }
+
+  /** 'cluster' when scripts are confined to one slot and the per-user index is kept non-atomically. */
+  get mode(): 'standalone' | 'cluster' {
+    return this.#clusterIndex ? 'cluster' : 'standalone';
+  }
+
+  /** 'closed' when healthy, 'open' while failing fast, 'half-open' while probing. */
+  get circuit(): CircuitState {
+    return this.#breaker.state;
+  }
+
+  /** The Redis key of a session's hash. */
+  sessionKey(key: string): string {
+    return `${this.prefix}s:${key}`;
+  }
+
+  /** The Redis key of a user's index. */
+  userKey(userId: string): string {
+    return `${this.prefix}u:${userId}`;
+  }
+
+  async get(key: string): Promise<SessionRecord | undefined> {
+    const rkey = this.sessionKey(key);
+    const reply = await this.#run('get', () => this.#driver.send(rkey, ['HGETALL', rkey]));
+    return fromFields(toPairs(reply), this.codec);
+  }
+
+  async create(key: string, record: SessionRecord): Promise<boolean> {
+    const userId = record.userId ?? '';
+    const created = await this.#run('create', () =>
+      createScript.run(
+        this.#driver,
+        [this.sessionKey(key)],
+        [
+          this.#scriptPrefix,
+          key,
+          String(record.expiresAt),
+          String(record.deadline),
+          userId,
+          String(this.#cap),
+          String(Date.now()),
+          ...allFields(record, this.codec),
+        ],
+      ),
+    );
+    if (Number(created) !== 1) return false;
+    if (this.#clusterIndex && userId)
+      await this.#run('create', () => this.#clusterIndex!.add(userId, key, record.deadline));
+    return true;
+  }
+
+  async update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+    const userId = record.userId ?? '';
+    let set: string[];
+    let deleted: string[];
+    if (change.cleared) {
+      set = allFields(record, this.codec);
+      deleted = [];
+    } else {
+      ({ set, deleted } = changedFields(record, change, this.codec));
+    }
+    const reply = (await this.#run('update', () =>
+      updateScript.run(
+        this.#driver,
+        [this.sessionKey(key)],
+        [
+          this.#scriptPrefix,
+          key,
+          String(record.expiresAt),
+          String(record.deadline),
+          userId,
+          String(this.#cap),
+          String(Date.now()),
+          change.cleared ? '1' : '0',
+          String(deleted.length),
+          ...deleted,
+          ...set,
+        ],
+      ),
+    )) as [number, string?];
+    if (Number(reply[0]) !== 1) return false;
+    const previous = String(reply[1] ?? '');
+    if (this.#clusterIndex && previous !== userId) {
+      const index = this.#clusterIndex;
+      await this.#run('update', async () => {
+        if (previous) await index.remove(previous, key);
+        if (userId) await index.add(userId, key, record.deadline);
+      });
+    }
+    return true;
+  }
+
+  async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
+    const reply = await this.#run('touch', () =>
+      touchScript.run(this.#driver, [this.sessionKey(key)], [String(expiresAt), String(lastSeenAt)]),
+    );
+    return Number(reply) === 1;
+  }
+
+  async destroy(key: string): Promise<boolean> {
+    const reply = (await this.#run('destroy', () =>
+      destroyScript.run(this.#driver, [this.sessionKey(key)], [this.#scriptPrefix, key]),
+    )) as [number, string];
+    const user = String(reply[1] ?? '');
+    if (this.#clusterIndex && user) await this.#run('destroy', () => this.#clusterIndex!.remove(user, key));
+    return Number(reply[0]) === 1;
+  }
+
+  async listByUser(userId: string): Promise<SessionInfo[]> {
+    const rows = this.#clusterIndex
+      ? await this.#run('listByUser', () => this.#clusterIndex!.list(userId))
+      : ((await this.#run('listByUser', () =>
+          listScript.run(this.#driver, [this.userKey(userId)], [this.prefix, userId, String(Date.now())]),
+        )) as unknown[]);
+    const list: SessionInfo[] = [];
+    for (let i = 0; i + 5 < rows.length; i += 6) {
+      const [key, c, l, e, a, ip] = rows.slice(i, i + 6).map((v) => (v == null ? '' : String(v)));
+      const info: SessionInfo = {
+        key: key!,
+        userId,
+        createdAt: Number(c),
+        lastSeenAt: Number(l),
+        expiresAt: Number(e),
+      };
+      if (a || ip) {
+        info.client = {};
+        if (a) info.client.userAgent = a;
+        if (ip) info.client.ip = ip;
+      }
+      list.push(info);
+    }
+    return list.sort((x, y) => x.createdAt - y.createdAt);
+  }
+
+  async destroyByUser(userId: string, exceptKey?: string): Promise<number> {
+    if (this.#clusterIndex) {
+      return this.#run('destroyByUser', () => this.#clusterIndex!.destroyAll(userId, exceptKey));
+    }
+    const reply = await this.#run('destroyByUser', () =>
+      destroyByUserScript.run(this.#driver, [this.userKey(userId)], [this.prefix, userId, exceptKey ?? '']),
+    );
+    return Number(reply);
+  }
+
+  /** Nothing to release: the client is the application's, and it closes it. */
+  async close(): Promise<void> {}
+
+  #run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    return this.#breaker.run(operation, call, this.#driver.connected());
+  }
+}
+
+function invalid(option: string, value: unknown, what: string): never {
+  throw new SessionError('invalid-option', `RedisStore: ${option} must be ${what} (got ${String(value)})`, {
+    details: { option },
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * One small interface over the Redis clients people use: ioredis (Redis, Cluster, Sentinel
+ * through Redis) and node-redis v5 (createClient, createCluster, createSentinel). The store
+ * only ever sends raw commands, so it needs nothing else from the client, never opens a
+ * connection of its own and never closes the user's.
+ */
+import { createHash } from 'node:crypto';
+import { SessionError } from '../../core/errors.js';
+
+/** What the store needs from a client: send a command, routed by its first key. */
+export interface RedisDriver {
+  readonly kind: 'ioredis' | 'node-redis';
+  /** True for Redis Cluster clients: scripts may then touch only the keys of one slot. */
+  readonly cluster: boolean;
+  /** Sends one command; `key` routes it in a cluster. */
+  send(key: string, args: string[]): Promise<unknown>;
+  /** False when the client knows it is disconnected (so the store can fail fast). */
+  connected(): boolean;
+}
+
+/** The parts of an ioredis Redis or Cluster the store uses. */
+interface IoredisLike {
+  call(command: string, ...args: string[]): Promise<unknown>;
+  status: string;
+  isCluster?: boolean;
+  options?: { keyPrefix?: string };
+}
+
+/** The parts of a node-redis v5 client the store uses. */
+interface NodeRedisClientLike {
+  sendCommand(args: string[]): Promise<unknown>;
+  readonly isReady: boolean;
+}
+
+/** The parts of a node-redis v5 cluster the store uses. */
+interface NodeRedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  readonly isOpen: boolean;
+  readonly masters: unknown;
+}
+
+/** Any client the store accepts. Typed loosely so importing the store never imports a driver. */
+export type RedisClientLike = object;
+
+/** Statuses in which ioredis would only queue a command, not send it. */
+const IOREDIS_DOWN = new Set(['reconnecting', 'close', 'end']);
+
+export function driverFor(client: RedisClientLike): RedisDriver {
+  const c = client as Partial<IoredisLike & NodeRedisClientLike & NodeRedisClusterLike>;
+  if (typeof c.call === 'function' && typeof c.status === 'string') {
+    const io = client as IoredisLike;
+    if (io.options?.keyPrefix) {
+      // ioredis would prefix KEYS but not the index keys the scripts derive, splitting the layout.
+      throw new SessionError(
+        'invalid-option',
+        `RedisStore: the ioredis client has keyPrefix '${io.options.keyPrefix}'; pass a client without it and set the store's { prefix } instead`,
+        { details: { option: 'client' } },
+      );
+    }
+    return {
+      kind: 'ioredis',
+      cluster: io.isCluster === true,
+      send: (_key, [command, ...rest]) => io.call(command as string, ...rest),
+      connected: () => !IOREDIS_DOWN.has(io.status),
+    };
+  }
+  if (typeof c.sendCommand === 'function' && 'masters' in c) {
+    const cluster = client as NodeRedisClusterLike;
+    return {
+      kind: 'node-redis',
+      cluster: true,
+      send: (key, args) => cluster.sendCommand(key, false, args),
+      connected: () => cluster.isOpen,
+    };
+  }
+  if (typeof c.sendCommand === 'function' && 'isReady' in c) {
+    const nr = client as NodeRedisClientLike;
+    return {
+      kind: 'node-redis',
+      cluster: false,
+      send: (_key, args) => nr.sendCommand(args),
+      connected: () => nr.isReady,
+    };
+  }
+  throw new SessionError(
+    'invalid-option',
+    'RedisStore: client must be an ioredis Redis/Cluster or a node-redis v5 client/cluster (got something without call() or sendCommand())',
+    { details: { option: 'client' } },
+  );
+}
+
+/** A Lua script sent by hash, and in full once when the server does not know it yet. */
+export class Script {
+  readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(driver: RedisDriver, keys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args];
+    const route = keys[0] as string;
+    try {
+      return await driver.send(route, ['EVALSHA', this.sha, ...tail]);
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      return driver.send(route, ['EVAL', this.source, ...tail]);
+    }
+  }
+}
+
+/** HGETALL replies as a flat array (RESP2) or a map/object (RESP3, client transforms). */
+export function toPairs(reply: unknown): Array<[string, string]> {
+  if (Array.isArray(reply)) {
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([String(reply[i]), String(reply[i + 1])]);
+    return pairs;
+  }
+  if (reply instanceof Map) return [...reply].map(([k, v]) => [String(k), String(v)]);
+  if (reply && typeof reply === 'object') return Object.entries(reply).map(([k, v]) => [k, String(v)]);
+  return [];
+}

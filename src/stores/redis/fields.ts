@@ -1,0 +1,105 @@
+/**
+ * A session record as the fields of one Redis hash. Metadata uses one-letter fields, data
+ * keys are stored as `.<key>` with the value encoded by the store's codec, so a commit can
+ * write or delete a single data key without touching the others.
+ */
+import type { Codec } from '../../core/codec.js';
+import type { Change, SessionRecord } from '../../core/store.js';
+
+export const DATA_PREFIX = '.';
+
+/** Metadata fields that are present only when the record has them. */
+const OPTIONAL_META = ['u', 'p', 'a', 'i'] as const;
+
+function optionalMeta(record: SessionRecord): Record<(typeof OPTIONAL_META)[number], string | undefined> {
+  return {
+    u: record.userId,
+    p: record.persistent ? '1' : undefined,
+    a: record.client?.userAgent,
+    i: record.client?.ip,
+  };
+}
+
+function hasFlash(record: SessionRecord): boolean {
+  return record.flash !== undefined && Object.keys(record.flash).length > 0;
+}
+
+/** Every field of the record, as flat field/value pairs. */
+export function allFields(record: SessionRecord, codec: Codec): string[] {
+  const out = [
+    'c',
+    String(record.createdAt),
+    'l',
+    String(record.lastSeenAt),
+    'e',
+    String(record.expiresAt),
+    'd',
+    String(record.deadline),
+  ];
+  const meta = optionalMeta(record);
+  for (const field of OPTIONAL_META) {
+    const value = meta[field];
+    if (value !== undefined) out.push(field, value);
+  }
+  if (hasFlash(record)) out.push('f', codec.encode(record.flash));
+  for (const key in record.data) out.push(DATA_PREFIX + key, codec.encode(record.data[key]));
+  return out;
+}
+
+/** What a partial commit writes and deletes: changed data keys plus the metadata. */
+export function changedFields(
+  record: SessionRecord,
+  change: Change,
+  codec: Codec,
+): { set: string[]; deleted: string[] } {
+  const set = ['l', String(record.lastSeenAt), 'e', String(record.expiresAt), 'd', String(record.deadline)];
+  const deleted: string[] = [];
+  const meta = optionalMeta(record);
+  for (const field of OPTIONAL_META) {
+    const value = meta[field];
+    if (value === undefined) deleted.push(field);
+    else set.push(field, value);
+  }
+  if (change.flash) {
+    if (hasFlash(record)) set.push('f', codec.encode(record.flash));
+    else deleted.push('f');
+  }
+  for (const key of change.deleted) deleted.push(DATA_PREFIX + key);
+  for (const [key, value] of change.set) set.push(DATA_PREFIX + key, codec.encode(value));
+  return { set, deleted };
+}
+
+/** Rebuilds a record from HGETALL pairs; undefined when the hash is empty or not ours. */
+export function fromFields(pairs: Array<[string, string]>, codec: Codec): SessionRecord | undefined {
+  if (pairs.length === 0) return undefined;
+  const data: Record<string, unknown> = {};
+  const meta: Record<string, string> = {};
+  for (const [field, value] of pairs) {
+    if (field.startsWith(DATA_PREFIX)) setOwn(data, field.slice(DATA_PREFIX.length), codec.decode(value));
+    else meta[field] = value;
+  }
+  if (meta.c === undefined || meta.e === undefined) return undefined;
+  const record: SessionRecord = {
+    data,
+    createdAt: Number(meta.c),
+    lastSeenAt: Number(meta.l),
+    expiresAt: Number(meta.e),
+    deadline: Number(meta.d),
+  };
+  if (meta.f !== undefined) record.flash = codec.decode(meta.f) as SessionRecord['flash'];
+  if (meta.u !== undefined) record.userId = meta.u;
+  if (meta.p === '1') record.persistent = true;
+  if (meta.a !== undefined || meta.i !== undefined) {
+    record.client = {};
+    if (meta.a !== undefined) record.client.userAgent = meta.a;
+    if (meta.i !== undefined) record.client.ip = meta.i;
+  }
+  return record;
+}
+
+/** Plain assignment would treat a key named `__proto__` as the prototype. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}

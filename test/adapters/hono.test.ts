@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { after, describe, it } from 'node:test';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { honoSessions, requireRole, requireSession, type SessionEnv } from '../../src/adapters/hono.js';
+import { createSessions, type SessionManager } from '../../src/core/manager.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import { type AppData, frameworkSuite, type RunningApp } from './framework-suite.js';
+import { listening } from '../helpers/http.js';
+
+function buildApp(manager: SessionManager<AppData>): Hono<SessionEnv<AppData>> {
+  const app = new Hono<SessionEnv<AppData>>();
+  app.use(honoSessions(manager));
+  app.get('/inc', (c) => {
+    const session = c.get('session');
+    session.set('count', (session.get('count') ?? 0) + 1);
+    return c.text(String(session.get('count')));
+  });
+  app.get('/read', (c) => c.text(String(c.get('session').get('count') ?? 'none')));
+  app.get('/login', (c) => {
+    const session = c.get('session');
+    session.regenerate();
+    session.userId = c.req.query('user');
+    const role = c.req.query('role');
+    if (role) session.set('role', role);
+    return c.redirect('/whoami', 303);
+  });
+  app.get('/whoami', (c) => c.text(c.get('session').userId ?? 'anonymous'));
+  app.get('/logout', (c) => {
+    c.get('session').destroy();
+    return c.text('ok');
+  });
+  app.get('/bye', (c) => {
+    const session = c.get('session');
+    session.destroy();
+    session.flash('info', 'bye');
+    return c.text('ok');
+  });
+  app.get('/flash', (c) => c.json(c.get('session').flashes('info')));
+  app.get('/private', requireSession(), (c) => c.text('private'));
+  app.get('/members', requireSession({ redirectTo: '/signin' }), (c) => c.text('members'));
+  app.get('/admin', requireRole('admin'), (c) => c.text('admin'));
+  app.get('/proxied', async (c) => c.text(await (await fetch(c.req.url.replace('/proxied', '/read'))).text()));
+  return app;
+}
+
+function listenApp(app: Hono<SessionEnv<AppData>>): Promise<RunningApp> {
+  return listening((ready) => serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, ready) as Server);
+}
+
+frameworkSuite('hono 4 on @hono/node-server', (manager) => listenApp(buildApp(manager)));
+
+describe('hono on plain fetch (app.request, no server)', () => {
+  const manager = createSessions<AppData>({ store: new MemoryStore(), cleanupInterval: false });
+  const app = buildApp(manager);
+  after(() => manager.close());
+
+  it('round trip, login redirect and guards through app.request', async () => {
+    let res = await app.request('http://localhost/inc');
+    let cookie = (res.headers.getSetCookie()[0] ?? '').split(';')[0] as string;
+    assert.equal(await res.text(), '1');
+    assert.match(cookie, /^sid=/);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    res = await app.request('http://localhost/inc', { headers: { cookie } });
+    assert.equal(await res.text(), '2');
+    res = await app.request('http://localhost/private', { headers: { cookie } });
+    assert.equal(res.status, 401);
+    res = await app.request('http://localhost/login?user=ada', { headers: { cookie } });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/whoami');
+    const fresh = (res.headers.getSetCookie()[0] ?? '').split(';')[0] as string;
+    assert.notEqual(fresh, cookie);
+    cookie = fresh;
+    res = await app.request('http://localhost/private', { headers: { cookie } });
+    assert.equal(await res.text(), 'private');
+  });
+
+  it('https URLs get Secure cookies; plain-http localhost does not (cookie.secure auto)', async () => {
+    const secure = await app.request('https://example.test/inc');
+    assert.match(secure.headers.getSetCookie()[0] ?? '', /;\s*Secure/i);
+    const local = await app.request('http://localhost/inc');
+    assert.doesNotMatch(local.headers.getSetCookie()[0] ?? '', /;\s*Secure/i);
+    const remotePlain = await app.request('http://example.test/inc');
+    assert.match(remotePlain.headers.getSetCookie()[0] ?? '', /;\s*Secure/i, 'non-local plain http still gets Secure');
+  });
+
+  it('a context option supplies what a trusted proxy said', async () => {
+    const proxied = new Hono<SessionEnv<AppData>>();
+    proxied.use(
+      honoSessions(manager, {
+        context: (c) => ({
+          cookie: c.req.header('cookie'),
+          secure: c.req.header('x-forwarded-proto') === 'https',
+          host: 'localhost',
+        }),
+      }),
+    );
+    proxied.get('/', (c) => {
+      c.get('session').set('count', 1);
+      return c.text('ok');
+    });
+    const res = await proxied.request('http://localhost/', { headers: { 'x-forwarded-proto': 'https' } });
+    assert.match(res.headers.getSetCookie()[0] ?? '', /;\s*Secure/i);
+  });
+});

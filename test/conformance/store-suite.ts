@@ -1,0 +1,316 @@
+/**
+ * The Store conformance suite: the same cases for every backend. A third-party store
+ * runs it with `storeConformance('my store', { create: () => new MyStore(...) })`.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Change, SessionRecord, Store } from '../../src/core/store.js';
+
+export interface ConformanceOptions {
+  /** Makes the store under test (called once per suite). */
+  create: () => Store | Promise<Store>;
+  /** Cleans up after the suite (drop tables, quit clients). The store's close() is called first. */
+  teardown?: () => void | Promise<void>;
+  /** The store writes only changed keys, so concurrent changes to different keys both survive. Default true. */
+  partialUpdates?: boolean;
+  /** The store keeps a per-user index (listByUser / destroyByUser). Default: detected from the store. */
+  perUser?: boolean;
+  /** Time resolution the backend keeps expiry with, in ms (memcached: 1000). Default 1. */
+  expiryResolution?: number;
+}
+
+export const key = (): string => randomBytes(32).toString('base64url');
+
+export function record(overrides: Partial<SessionRecord> = {}, ttl = 60_000): SessionRecord {
+  const now = Date.now();
+  return {
+    data: { n: 1, name: 'ada' },
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: now + ttl,
+    deadline: now + ttl * 2,
+    ...overrides,
+  };
+}
+
+export function change(set: Record<string, unknown> = {}, deleted: string[] = [], extra: Partial<Change> = {}): Change {
+  return { cleared: false, set: new Map(Object.entries(set)), deleted: new Set(deleted), flash: false, ...extra };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function storeConformance(name: string, options: ConformanceOptions): void {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store;
+    const resolution = options.expiryResolution ?? 1;
+    // A short expiry the backend can represent, and a wait that is surely past it.
+    const shortTtl = Math.max(300, resolution * 2);
+    const pastShortTtl = shortTtl + resolution + 400;
+
+    before(async () => {
+      store = await options.create();
+    });
+    after(async () => {
+      await store?.close?.();
+      await options.teardown?.();
+    });
+
+    it('returns undefined for a key it never saw, whatever the key looks like', async () => {
+      assert.equal(await store.get(key()), undefined);
+      assert.equal(await store.get('not/a:hash%00 \u00e9'), undefined);
+    });
+
+    it('creates and reads back every field of a record', async () => {
+      const k = key();
+      const r = record({
+        data: { n: 1, nested: { list: [1, 'two', null, true], deep: { x: 1.5 } }, empty: {}, s: '' },
+        flash: { info: ['saved', { html: false }] },
+        userId: 'user-1',
+        persistent: true,
+        client: { userAgent: 'Mozilla/5.0 (test)', ip: '203.0.113.9' },
+      });
+      assert.equal(await store.create(k, r), true);
+      const back = await store.get(k);
+      assert.deepEqual(back, r);
+    });
+
+    it('keeps optional fields absent when they were absent', async () => {
+      const k = key();
+      const r = record();
+      await store.create(k, r);
+      const back = await store.get(k);
+      assert.ok(back);
+      assert.equal(back.userId, undefined);
+      assert.ok(!back.flash || Object.keys(back.flash).length === 0);
+      assert.ok(!back.persistent);
+      assert.equal(back.client, undefined);
+    });
+
+    it('create is create-only: an existing key is left untouched', async () => {
+      const k = key();
+      await store.create(k, record({ data: { owner: 'first' } }));
+      assert.equal(await store.create(k, record({ data: { owner: 'second' } })), false);
+      assert.deepEqual((await store.get(k))?.data, { owner: 'first' });
+    });
+
+    it('exactly one of many concurrent creates of one key wins', async () => {
+      const k = key();
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.create(k, record({ data: { writer: i } }))),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      const winner = results.indexOf(true);
+      assert.deepEqual((await store.get(k))?.data, { writer: winner });
+    });
+
+    it('update is update-only: a missing key is not brought back', async () => {
+      const k = key();
+      assert.equal(await store.update(k, record({ data: { zombie: true } }), change({ zombie: true })), false);
+      assert.equal(await store.get(k), undefined);
+    });
+
+    it('update after destroy returns false and writes nothing (no resurrection after logout)', async () => {
+      const k = key();
+      const r = record();
+      await store.create(k, r);
+      assert.equal(await store.destroy(k), true);
+      const late = { ...r, data: { ...r.data, late: true } };
+      assert.equal(await store.update(k, late, change({ late: true })), false);
+      assert.equal(await store.get(k), undefined);
+    });
+
+    it('update writes changed keys, deletions and metadata', async () => {
+      const k = key();
+      const r = record({ data: { a: 1, b: 2, c: 3 } });
+      await store.create(k, r);
+      const next: SessionRecord = {
+        ...r,
+        data: { a: 10, c: 3, d: 'new' },
+        lastSeenAt: r.lastSeenAt + 1000,
+        expiresAt: r.expiresAt + 1000,
+        userId: 'user-2',
+      };
+      assert.equal(await store.update(k, next, change({ a: 10, d: 'new' }, ['b'])), true);
+      const back = await store.get(k);
+      assert.deepEqual(back?.data, { a: 10, c: 3, d: 'new' });
+      assert.equal(back?.userId, 'user-2');
+      assert.equal(back?.expiresAt, next.expiresAt);
+      assert.equal(back?.lastSeenAt, next.lastSeenAt);
+      assert.equal(back?.createdAt, r.createdAt);
+      assert.equal(back?.deadline, r.deadline);
+    });
+
+    it('update with cleared replaces the whole data', async () => {
+      const k = key();
+      const r = record({ data: { a: 1, b: 2 } });
+      await store.create(k, r);
+      await store.update(k, { ...r, data: { only: true } }, change({ only: true }, [], { cleared: true }));
+      assert.deepEqual((await store.get(k))?.data, { only: true });
+    });
+
+    it('update writes flash messages when they changed, and removes them when read', async () => {
+      const k = key();
+      const r = record();
+      await store.create(k, r);
+      await store.update(k, { ...r, flash: { error: ['bad password'] } }, change({}, [], { flash: true }));
+      assert.deepEqual((await store.get(k))?.flash, { error: ['bad password'] });
+      await store.update(k, { ...r, flash: undefined }, change({}, [], { flash: true }));
+      const back = await store.get(k);
+      assert.ok(!back?.flash || Object.keys(back.flash).length === 0);
+    });
+
+    it('touch moves the expiry of an existing record, and refuses a missing one', async () => {
+      const k = key();
+      const r = record();
+      await store.create(k, r);
+      assert.equal(await store.touch(k, r.expiresAt + 5000, r.lastSeenAt + 5000), true);
+      const back = await store.get(k);
+      assert.equal(back?.expiresAt, r.expiresAt + 5000);
+      assert.equal(back?.lastSeenAt, r.lastSeenAt + 5000);
+      assert.deepEqual(back?.data, r.data);
+      assert.equal(await store.touch(key(), Date.now() + 5000, Date.now()), false);
+    });
+
+    it('destroy reports whether the record existed', async () => {
+      const k = key();
+      await store.create(k, record());
+      assert.equal(await store.destroy(k), true);
+      assert.equal(await store.get(k), undefined);
+      assert.equal(await store.destroy(k), false);
+    });
+
+    it('never returns an expired record, and lets its key be created again', async () => {
+      const k = key();
+      await store.create(k, record({}, shortTtl));
+      assert.ok(await store.get(k));
+      await sleep(pastShortTtl);
+      assert.equal(await store.get(k), undefined);
+      assert.equal(await store.update(k, record(), change({ x: 1 })), false);
+      assert.equal(await store.touch(k, Date.now() + 60_000, Date.now()), false);
+      assert.equal(await store.create(k, record({ data: { again: true } })), true);
+      assert.deepEqual((await store.get(k))?.data, { again: true });
+    });
+
+    it('touch extends the life of a record that would otherwise expire', async () => {
+      const k = key();
+      const r = record({ deadline: Date.now() + 600_000 }, shortTtl);
+      await store.create(k, r);
+      assert.equal(await store.touch(k, Date.now() + 60_000, Date.now()), true);
+      await sleep(pastShortTtl);
+      assert.ok(await store.get(k));
+    });
+
+    it('keeps large values and unicode keys and values intact', async () => {
+      const k = key();
+      const big = 'x'.repeat(256 * 1024);
+      const data = {
+        big,
+        'ключ 🔑': 'значение ✓',
+        emoji: '👩‍💻🚀',
+        rtl: 'مرحبا',
+        quotes: `'"\\\``,
+        control: 'line\nbreak\ttab\u0000nul\u2028sep',
+        lone: 'surrogates are not asked for',
+        numbers: [0, -1, 1e21, 2 ** 53 - 1, 0.1],
+      };
+      await store.create(k, record({ data }));
+      assert.deepEqual((await store.get(k))?.data, data);
+      await store.update(k, record({ data: { ...data, 'ключ 🔑': 'новое' } }), change({ 'ключ 🔑': 'новое' }));
+      assert.equal((await store.get(k))?.data['ключ 🔑'], 'новое');
+    });
+
+    if (options.partialUpdates !== false) {
+      it('two concurrent requests changing different keys both keep their change', async () => {
+        const k = key();
+        const r = record({ data: { a: 0, b: 0 } });
+        await store.create(k, r);
+        // Both requests loaded { a: 0, b: 0 }; each changes one key.
+        const fromA: SessionRecord = { ...r, data: { a: 1, b: 0 } };
+        const fromB: SessionRecord = { ...r, data: { a: 0, b: 1 } };
+        await Promise.all([store.update(k, fromA, change({ a: 1 })), store.update(k, fromB, change({ b: 1 }))]);
+        assert.deepEqual((await store.get(k))?.data, { a: 1, b: 1 });
+      });
+
+      it('a concurrent delete of one key and set of another both apply', async () => {
+        const k = key();
+        const r = record({ data: { a: 1, b: 1 } });
+        await store.create(k, r);
+        await Promise.all([
+          store.update(k, { ...r, data: { b: 1 } }, change({}, ['a'])),
+          store.update(k, { ...r, data: { a: 1, b: 2 } }, change({ b: 2 })),
+        ]);
+        assert.deepEqual((await store.get(k))?.data, { b: 2 });
+      });
+    }
+
+    const perUser = () => options.perUser ?? typeof store.listByUser === 'function';
+
+    it('per-user index: lists, destroys one user, keeps another (when offered)', async (t) => {
+      if (!perUser()) return t.skip('store keeps no per-user index');
+      const alice = `alice-${key()}`;
+      const bob = `bob-${key()}`;
+      const [a1, a2, a3, b1] = [key(), key(), key(), key()];
+      await store.create(a1, record({ userId: alice, createdAt: 1000, client: { userAgent: 'phone', ip: '198.51.100.1' } }));
+      await store.create(a2, record({ userId: alice, createdAt: 2000 }));
+      await store.create(a3, record({ userId: alice, createdAt: 3000 }));
+      await store.create(b1, record({ userId: bob }));
+      const list = await store.listByUser!(alice);
+      assert.deepEqual(
+        list.map((s) => s.key).sort(),
+        [a1, a2, a3].sort(),
+      );
+      const first = list.find((s) => s.key === a1);
+      assert.equal(first?.userId, alice);
+      assert.equal(first?.createdAt, 1000);
+      assert.deepEqual(first?.client, { userAgent: 'phone', ip: '198.51.100.1' });
+      assert.equal(await store.destroyByUser!(alice, a2), 2);
+      assert.equal(await store.get(a1), undefined);
+      assert.ok(await store.get(a2));
+      assert.equal(await store.get(a3), undefined);
+      assert.deepEqual((await store.listByUser!(alice)).map((s) => s.key), [a2]);
+      assert.equal((await store.listByUser!(bob)).length, 1);
+      assert.equal(await store.destroyByUser!(alice), 1);
+      assert.deepEqual(await store.listByUser!(alice), []);
+    });
+
+    it('per-user index follows destroy, expiry and a change of user (when offered)', async (t) => {
+      if (!perUser()) return t.skip('store keeps no per-user index');
+      const carol = `carol-${key()}`;
+      const dave = `dave-${key()}`;
+      const gone = key();
+      const short = key();
+      const moved = key();
+      await store.create(gone, record({ userId: carol }));
+      await store.create(short, record({ userId: carol }, shortTtl));
+      const r = record({ userId: carol });
+      await store.create(moved, r);
+      await store.destroy(gone);
+      await store.update(moved, { ...r, userId: dave }, change());
+      await sleep(pastShortTtl);
+      assert.deepEqual(await store.listByUser!(carol), []);
+      assert.deepEqual((await store.listByUser!(dave)).map((s) => s.key), [moved]);
+      assert.equal(await store.destroyByUser!(carol), 0);
+    });
+
+    it('prune removes expired records and keeps live ones (when offered)', async (t) => {
+      if (typeof store.prune !== 'function') return t.skip('store expires records natively');
+      const dead = key();
+      const live = key();
+      await store.create(dead, record({}, shortTtl));
+      await store.create(live, record());
+      await sleep(pastShortTtl);
+      const removed = await store.prune();
+      assert.ok(removed >= 1, `prune removed ${removed}`);
+      assert.equal(await store.get(dead), undefined);
+      assert.ok(await store.get(live));
+    });
+
+    it('count reports live sessions (when offered)', async (t) => {
+      if (typeof store.count !== 'function') return t.skip('store cannot count cheaply');
+      const before = await store.count();
+      await store.create(key(), record());
+      assert.ok((await store.count()) >= before + 1);
+    });
+  });
+}

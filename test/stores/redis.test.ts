@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { createSessions } from '../../src/core/manager.js';
+import { RedisStore } from '../../src/stores/redis.js';
+import { change, key, record, storeConformance } from '../conformance/store-suite.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const runId = `t${process.pid}-${Date.now()}:`;
+
+let io: Redis;
+storeConformance('RedisStore (ioredis)', {
+  create: () => {
+    io = new Redis(REDIS_URL);
+    const store = new RedisStore({ client: io, prefix: `sk-test:${runId}io:` });
+    assert.equal(store.mode, 'standalone');
+    return store;
+  },
+  teardown: async () => {
+    await io.quit();
+  },
+});
+
+let nr: ReturnType<typeof createClient>;
+storeConformance('RedisStore (node-redis)', {
+  create: async () => {
+    nr = createClient({ url: REDIS_URL });
+    await nr.connect();
+    return new RedisStore({ client: nr, prefix: `sk-test:${runId}nr:` });
+  },
+  teardown: async () => {
+    await nr.quit();
+  },
+});
+
+/** Wraps an ioredis client so the test can see every command the store sends (the server is real). */
+function recording(client: Redis): { client: Redis; commands: string[][] } {
+  const commands: string[][] = [];
+  const proxy = new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'call') {
+        return (...args: string[]) => {
+          commands.push(args.map(String));
+          return target.call(args[0] as string, ...args.slice(1));
+        };
+      }
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { client: proxy, commands };
+}
+
+describe('RedisStore on a real Redis', () => {
+  let client: Redis;
+  const prefix = `sk-test:${runId}b:`;
+  before(() => {
+    client = new Redis(REDIS_URL);
+  });
+  after(async () => {
+    await client.quit();
+  });
+
+  it('keeps a session as one hash with PEXPIREAT equal to expiresAt, under the prefix', async () => {
+    const store = new RedisStore({ client, prefix });
+    const k = key();
+    const r = record({ userId: 'u-layout', client: { userAgent: 'UA', ip: '192.0.2.1' } });
+    await store.create(k, r);
+    assert.equal(await client.type(`${prefix}s:${k}`), 'hash');
+    assert.equal(Number(await client.call('PEXPIRETIME', `${prefix}s:${k}`)), r.expiresAt);
+    const hash = await client.hgetall(`${prefix}s:${k}`);
+    assert.deepEqual(hash, {
+      c: String(r.createdAt),
+      l: String(r.lastSeenAt),
+      e: String(r.expiresAt),
+      d: String(r.deadline),
+      u: 'u-layout',
+      a: 'UA',
+      i: '192.0.2.1',
+      '.n': '1',
+      '.name': '"ada"',
+    });
+    assert.equal(await client.type(`${prefix}u:u-layout`), 'zset');
+    assert.equal(Number(await client.zscore(`${prefix}u:u-layout`, k)), r.deadline);
+    await store.touch(k, r.expiresAt + 7000, r.lastSeenAt + 7000);
+    assert.equal(Number(await client.call('PEXPIRETIME', `${prefix}s:${k}`)), r.expiresAt + 7000);
+  });
+
+  it('writes only the changed data keys on update (the other fields are not rewritten)', async () => {
+    const rec = recording(client);
+    const store = new RedisStore({ client: rec.client, prefix });
+    const k = key();
+    const r = record({ data: { keep: 'x'.repeat(1000), n: 1 } });
+    await store.create(k, r);
+    rec.commands.length = 0;
+    await store.update(k, { ...r, data: { ...r.data, n: 2 } }, change({ n: 2 }));
+    assert.equal(rec.commands.length, 1);
+    const sent = rec.commands[0]!.join(' ');
+    assert.ok(sent.includes('.n 2'));
+    assert.ok(!sent.includes('xxxx'), 'the unchanged key was sent again');
+    assert.equal((await store.get(k))?.data.keep, 'x'.repeat(1000));
+  });
+
+  it('costs one command per load and per commit, none on a read-only request, never SCAN or KEYS', async () => {
+    const rec = recording(client);
+    const store = new RedisStore({ client: rec.client, prefix });
+    const sessions = createSessions({ store, cookie: { secure: false } });
+    const first = await sessions.load();
+    first.set('count', 1);
+    const { cookies } = await sessions.commit(first);
+    const cookie = cookies[0]!.split(';')[0]!;
+    assert.equal(rec.commands.length, 1, 'create = one command');
+    rec.commands.length = 0;
+    const read = await sessions.load(cookie);
+    assert.equal(read.get('count'), 1);
+    await sessions.commit(read);
+    assert.deepEqual(
+      rec.commands.map((c) => c[0]),
+      ['HGETALL'],
+      'a read-only request costs one read and no write',
+    );
+    rec.commands.length = 0;
+    const inc = await sessions.load(cookie);
+    inc.set('count', 2);
+    await sessions.commit(inc);
+    assert.equal(rec.commands.length, 2, 'load + commit');
+    rec.commands.length = 0;
+    inc.userId = 'u-rt';
+    await sessions.listByUser('u-rt');
+    await sessions.destroyByUser('u-rt');
+    assert.ok(rec.commands.every((c) => !/^(SCAN|KEYS)$/i.test(c[0]!)));
+    // SECURITY 6: Redis sees a hash of the id, never the id the cookie carries.
+    const id = cookie.split('=')[1]!;
+    const all = await client.call('HGETALL', `${prefix}s:${sessions.keyOf(inc)}`);
+    assert.ok((all as string[]).length > 0);
+    assert.notEqual(sessions.keyOf(inc), id);
+    assert.equal(await client.exists(`${prefix}s:${id}`), 0);
+  });
+
+  it('caps sessions per user, evicting the oldest', async () => {
+    const store = new RedisStore({ client, prefix, maxSessionsPerUser: 2 });
+    const user = `cap-${key()}`;
+    const [a, b, c] = [key(), key(), key()];
+    const now = Date.now();
+    await store.create(a, record({ userId: user, createdAt: now - 3000, deadline: now + 100_000 }));
+    await store.create(b, record({ userId: user, createdAt: now - 2000, deadline: now + 200_000 }));
+    await store.create(c, record({ userId: user, createdAt: now - 1000, deadline: now + 300_000 }));
+    assert.equal(await store.get(a), undefined, 'the oldest was evicted');
+    assert.ok(await store.get(b));
+    assert.ok(await store.get(c));
+    assert.deepEqual(
+      (await store.listByUser(user)).map((s) => s.key),
+      [b, c],
+    );
+    // A login (update that sets the user) counts too.
+    const d = key();
+    const anon = record({ deadline: now + 400_000 });
+    await store.create(d, anon);
+    await store.update(d, { ...anon, userId: user }, change());
+    assert.equal(await store.get(b), undefined);
+    assert.deepEqual((await store.listByUser(user)).map((s) => s.key).sort(), [c, d].sort());
+  });
+
+  it('a logout racing a slow commit: the commit cannot bring the session back', async () => {
+    const store = new RedisStore({ client, prefix });
+    const k = key();
+    const r = record({ userId: 'u-race' });
+    await store.create(k, r);
+    const results = await Promise.all([
+      store.destroy(k),
+      ...Array.from({ length: 20 }, (_, i) => store.update(k, { ...r, data: { i } }, change({ i }))),
+    ]);
+    assert.equal(results[0], true);
+    // Whatever interleaving happened, the key is gone now.
+    assert.equal(await store.get(k), undefined);
+    assert.equal(await client.exists(`${prefix}s:${k}`), 0);
+  });
+
+  it('validates its options with messages that say what to change', () => {
+    assert.throws(() => new RedisStore({} as never), { code: 'invalid-option', message: /client/ });
+    assert.throws(() => new RedisStore({ client: {} }), { code: 'invalid-option', message: /ioredis/ });
+    assert.throws(() => new RedisStore({ client, maxSessionsPerUser: -1 }), { code: 'invalid-option' });
+    assert.throws(() => new RedisStore({ client, timeout: 0 }), { code: 'invalid-option', message: /timeout/ });
+    const prefixed = new Redis(REDIS_URL, { keyPrefix: 'app:', lazyConnect: true });
+    assert.throws(() => new RedisStore({ client: prefixed }), { code: 'invalid-option', message: /keyPrefix/ });
+  });
+});
