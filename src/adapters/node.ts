@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { isSessionError } from '../core/errors.js';
 import type { CommitResult, SessionManager } from '../core/manager.js';
+import { isPromise, type MaybePromise } from '../core/maybe.js';
 import { clientAddress, forwardedSecure, type TrustProxy, validateTrustProxy } from '../core/proxy.js';
 import type { RequestContext } from '../core/request.js';
 import type { Session, SessionData } from '../core/session.js';
@@ -57,10 +58,12 @@ export function replyWithError(error: unknown, res: ServerResponse): void {
 /**
  * Holds back writeHead / write / end / flushHeaders until `commit` has finished, then
  * adds its headers and lets the response through. Used by every node-based adapter.
+ * A commit that answers at once (nothing to write, or an in-process store) lets the
+ * first call straight through.
  */
 export function commitBeforeHeaders(
   res: ServerResponse,
-  commit: () => Promise<CommitResult>,
+  commit: () => MaybePromise<CommitResult>,
   onError: (error: unknown) => void,
 ): void {
   new ResponseGate(res, commit, onError);
@@ -71,13 +74,12 @@ type Method = 'writeHead' | 'write' | 'end' | 'flushHeaders';
 /** One per response: patches the four methods that send, replays the calls once committed. */
 class ResponseGate {
   readonly #res: ServerResponse;
-  readonly #commit: () => Promise<CommitResult>;
+  readonly #commit: () => MaybePromise<CommitResult>;
   readonly #onError: (error: unknown) => void;
   readonly #original: Pick<ServerResponse, Method>;
-  readonly #queue: [Method, unknown[]][] = [];
-  #started = false;
+  #queue: [Method, unknown[]][] | undefined;
 
-  constructor(res: ServerResponse, commit: () => Promise<CommitResult>, onError: (error: unknown) => void) {
+  constructor(res: ServerResponse, commit: () => MaybePromise<CommitResult>, onError: (error: unknown) => void) {
     this.#res = res;
     this.#commit = commit;
     this.#onError = onError;
@@ -89,25 +91,43 @@ class ResponseGate {
   }
 
   #hold<R>(method: Method, args: unknown[], result: R): R {
-    this.#queue.push([method, args]);
-    if (!this.#started) {
-      this.#started = true;
-      this.#commit().then(
-        (committed) => this.#release(committed),
-        (error: unknown) => {
-          this.#restore();
-          this.#onError(error);
-        },
-      );
+    if (this.#queue) {
+      this.#queue.push([method, args]);
+      return result;
     }
+    let committed: MaybePromise<CommitResult>;
+    try {
+      committed = this.#commit();
+    } catch (error) {
+      this.#restore();
+      this.#onError(error);
+      return result;
+    }
+    if (!isPromise(committed)) {
+      this.#restore();
+      this.#apply(committed);
+      return (this.#original[method] as (...a: unknown[]) => R).apply(this.#res, args);
+    }
+    this.#queue = [[method, args]];
+    Promise.resolve(committed).then(
+      (done) => this.#release(done),
+      (error: unknown) => {
+        this.#restore();
+        this.#onError(error);
+      },
+    );
     return result;
+  }
+
+  #apply(committed: CommitResult): void {
+    if (!this.#res.headersSent) applyCommitResult(this.#res, committed);
   }
 
   #release(committed: CommitResult): void {
     const res = this.#res;
     this.#restore();
-    if (!res.headersSent) applyCommitResult(res, committed);
-    for (const [method, args] of this.#queue) (this.#original[method] as (...a: unknown[]) => unknown).apply(res, args);
+    this.#apply(committed);
+    for (const [method, args] of this.#queue!) (this.#original[method] as (...a: unknown[]) => unknown).apply(res, args);
   }
 
   #restore(): void {
@@ -137,14 +157,24 @@ export async function loadSession<T extends SessionData>(
   res: ServerResponse,
   options: NodeSessionOptions = {},
 ): Promise<Session<T>> {
-  const session = await manager.load(nodeRequestContext(req, options.trustProxy));
+  const session = await manager.loadNow(nodeRequestContext(req, options.trustProxy));
   const onError = options.onError ?? ((error: unknown) => replyWithError(error, res));
+  gate(manager, session, req, res, onError);
+  return session;
+}
+
+function gate<T extends SessionData>(
+  manager: SessionManager<T>,
+  session: Session<T>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  onError: NonNullable<NodeSessionOptions['onError']>,
+): void {
   commitBeforeHeaders(
     res,
-    () => manager.commit(session),
+    () => manager.commitNow(session),
     (error) => onError(error, req, res),
   );
-  return session;
 }
 
 export type SessionHandler<T extends SessionData> = (
@@ -155,34 +185,48 @@ export type SessionHandler<T extends SessionData> = (
 
 /**
  * Wraps a node:http handler: `http.createServer(withSessions(manager, (req, res, session) => ...))`.
- * A store failure while loading gets a 503 without calling the handler.
+ * A store failure while loading gets a 503 without calling the handler. With an
+ * in-process store the handler runs in the same tick as the request event.
  */
 export function withSessions<T extends SessionData>(
   manager: SessionManager<T>,
   handler: SessionHandler<T>,
   options: NodeSessionOptions = {},
-): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+): (req: IncomingMessage, res: ServerResponse) => void | Promise<void> {
   const trustProxy = validateTrustProxy(options.trustProxy);
-  const settings: NodeSessionOptions = { ...options, trustProxy };
   const onError =
     options.onError ?? ((error: unknown, _req: IncomingMessage, res: ServerResponse) => replyWithError(error, res));
-  return async (req, res) => {
-    let session: Session<T>;
+  const handlerFailed = (error: unknown, res: ServerResponse) => {
+    if (!res.headersSent && !res.writableEnded) {
+      res.statusCode = 500;
+      res.end('Internal server error\n');
+    }
+    // Rethrowing from a request listener would crash the process; report it instead.
+    console.error('sessionkit/node: request handler failed', error);
+  };
+  const run = (req: IncomingMessage, res: ServerResponse, session: Session<T>): void | Promise<void> => {
+    gate(manager, session, req, res, onError);
     try {
-      session = await loadSession(manager, req, res, settings);
+      const done = handler(req, res, session);
+      if (isPromise(done)) return Promise.resolve(done).then(noop, (error: unknown) => handlerFailed(error, res));
+    } catch (error) {
+      handlerFailed(error, res);
+    }
+  };
+  return (req, res) => {
+    let loaded: MaybePromise<Session<T>>;
+    try {
+      loaded = manager.loadNow(nodeRequestContext(req, trustProxy));
     } catch (error) {
       onError(error, req, res);
       return;
     }
-    try {
-      await handler(req, res, session);
-    } catch (error) {
-      if (!res.headersSent && !res.writableEnded) {
-        res.statusCode = 500;
-        res.end('Internal server error\n');
-      }
-      // Rethrowing from a request listener would crash the process; report it instead.
-      console.error('sessionkit/node: request handler failed', error);
-    }
+    if (!isPromise(loaded)) return run(req, res, loaded);
+    return Promise.resolve(loaded).then(
+      (session) => run(req, res, session),
+      (error: unknown) => onError(error, req, res),
+    );
   };
 }
+
+function noop(): void {}

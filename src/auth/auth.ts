@@ -210,7 +210,7 @@ export class Auth {
   async #destroyKey(key: string): Promise<boolean> {
     const { store, options } = this.manager;
     try {
-      return await withTimeout(store.destroy(key), options.storeTimeout, 'destroy');
+      return await withTimeout(Promise.resolve(store.destroy(key)), options.storeTimeout, 'destroy');
     } catch (error) {
       throw error instanceof SessionError ? error : toStoreError(error, 'destroy');
     }

@@ -11,10 +11,11 @@
 import { type CookieAttributes, serializeCookie } from './cookie.js';
 import { SessionError } from './errors.js';
 import type { SessionEvent } from './events.js';
-import type { MaybePromise } from './keyring.js';
+import { isPromise, type MaybePromise } from './maybe.js';
 import type { ResolvedOptions } from './options.js';
 import { clientOf, type RequestContext } from './request.js';
 import {
+  type CookieInfo,
   freshState,
   hasContent,
   loadedState,
@@ -59,15 +60,6 @@ export function clientSideCodecOf(store: Store): ClientSideCodec | undefined {
   return (store as { [CLIENT_SIDE]?: ClientSideCodec })[CLIENT_SIDE];
 }
 
-/** Per-session facts the Session object does not carry. */
-interface CookieInfo {
-  /** Cookies of ours the request carried (head + chunks), so stale ones can be expired. */
-  present: Set<number>;
-  issuedAt: number;
-  /** Opened with an older key: re-seal with the newest on this response. */
-  reseal: boolean;
-}
-
 const CHUNKED = /^([2-9])\.([A-Za-z0-9_-]+)$/;
 const PERSISTED = 'cookie';
 
@@ -76,7 +68,6 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
   readonly #ctx: SessionContext;
   readonly #options: ResolvedOptions;
   readonly #emit: (event: SessionEvent) => void;
-  readonly #info = new WeakMap<SessionState, CookieInfo>();
   readonly #name: string;
 
   constructor(
@@ -92,7 +83,8 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
     this.#name = options.cookie.name;
   }
 
-  async load(request: RequestContext, now: number, secure: boolean): Promise<Session<T>> {
+  /** The session the request's cookies carry; a promise only when opening has to wait (Web Crypto, async revocation). */
+  load(request: RequestContext, now: number, secure: boolean): MaybePromise<Session<T>> {
     const found = collectCookies(request.cookie, this.#name, this.#codec.maxChunks);
     if (found.present.size === 0) return this.#fresh(now, secure, request, found.present);
     const value = assemble(found);
@@ -100,8 +92,20 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
     if (value.length > this.#codec.maxChunks * this.#codec.maxCookieSize) {
       return this.#invalid(now, secure, request, found.present, 'oversized');
     }
-    const opened = await this.#codec.open(this.#name, value);
-    if (!opened.ok) return this.#invalid(now, secure, request, found.present, opened.reason);
+    const opened = this.#codec.open(this.#name, value);
+    return isPromise(opened)
+      ? Promise.resolve(opened).then((o) => this.#opened(o, request, now, secure, found.present))
+      : this.#opened(opened, request, now, secure, found.present);
+  }
+
+  #opened(
+    opened: OpenedSession | { ok: false; reason: string },
+    request: RequestContext,
+    now: number,
+    secure: boolean,
+    present: Set<number>,
+  ): MaybePromise<Session<T>> {
+    if (!opened.ok) return this.#invalid(now, secure, request, present, opened.reason);
     const { record } = opened;
     if (record.expiresAt <= now || record.deadline <= now) {
       this.#emit({
@@ -110,9 +114,24 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
         userId: record.userId,
         reason: record.deadline <= now ? 'absolute' : 'idle',
       });
-      return this.#fresh(now, secure, request, found.present, true);
+      return this.#fresh(now, secure, request, present, true);
     }
-    if (this.#codec.isRevoked && (await this.#codec.isRevoked(record, opened.issuedAt))) {
+    const revoked = this.#codec.isRevoked?.(record, opened.issuedAt) ?? false;
+    return isPromise(revoked)
+      ? Promise.resolve(revoked).then((r) => this.#checked(r, opened, request, now, secure, present))
+      : this.#checked(revoked, opened, request, now, secure, present);
+  }
+
+  #checked(
+    revoked: boolean,
+    opened: OpenedSession,
+    request: RequestContext,
+    now: number,
+    secure: boolean,
+    present: Set<number>,
+  ): Session<T> {
+    const { record } = opened;
+    if (revoked) {
       this.#emit({
         type: 'invalid-cookie',
         at: now,
@@ -120,24 +139,25 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
         reason: 'revoked',
         ip: request.ip ?? undefined,
       });
-      return this.#fresh(now, secure, request, found.present, true);
+      return this.#fresh(now, secure, request, present, true);
     }
     const state = loadedState(opened.id, PERSISTED, record, secure);
-    this.#info.set(state, { present: found.present, issuedAt: opened.issuedAt, reseal: opened.stale });
+    state.cookieInfo = { present, issuedAt: opened.issuedAt, reseal: opened.stale };
     return new Session<T>(this.#ctx, state);
   }
 
-  /** Returns the Set-Cookie values for this response. Throws 'cookie-too-large' before anything is sent. */
-  async commit(session: Session<T>, now: number): Promise<string[]> {
+  /**
+   * Returns the Set-Cookie values for this response (a promise only when sealing has to
+   * wait). Throws 'cookie-too-large' before anything is sent.
+   */
+  commit(session: Session<T>, now: number): MaybePromise<string[]> {
     const state = session[STATE];
-    const info = this.#info.get(state) ?? { present: new Set<number>(), issuedAt: now, reseal: false };
-    this.#info.set(state, info);
+    const info = (state.cookieInfo ??= { present: new Set<number>(), issuedAt: now, reseal: false });
     const destroyed = state.destroyKeys.length > 0;
     if (destroyed) {
       state.destroyKeys.length = 0;
       this.#emit({ type: 'destroyed', at: now });
     }
-    const isNew = state.persistedKey === undefined;
     if (!hasContent(state)) {
       // Nothing worth keeping: an empty session is the same as none, so drop every cookie we sent.
       if (info.present.size === 0) return [];
@@ -146,6 +166,7 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
       state.persistedKey = undefined;
       return cookies;
     }
+    const isNew = state.persistedKey === undefined;
     const changed =
       isNew ||
       state.regenerate ||
@@ -158,7 +179,13 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
 
     this.#slide(state, now);
     if (isNew || state.regenerate) info.issuedAt = now;
-    const value = await this.#codec.seal(this.#name, toRecord(state, false), info.issuedAt, state.id);
+    const value = this.#codec.seal(this.#name, toRecord(state, false), info.issuedAt, state.id);
+    return isPromise(value)
+      ? Promise.resolve(value).then((v) => this.#sealed(v, state, info, now, isNew))
+      : this.#sealed(value, state, info, now, isNew);
+  }
+
+  #sealed(value: string, state: SessionState, info: CookieInfo, now: number, isNew: boolean): string[] {
     const cookies = this.#chunk(value, state, now);
     const written = new Set<number>();
     for (let i = 0; i < cookies.length; i++) written.add(i);
@@ -251,7 +278,7 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
   #fresh(now: number, secure: boolean, request: RequestContext, present: Set<number>, hadCookie = false): Session<T> {
     const state = freshState(this.#ctx, now, secure, clientOf(request));
     state.clearCookie = hadCookie;
-    this.#info.set(state, { present, issuedAt: now, reseal: false });
+    state.cookieInfo = { present, issuedAt: now, reseal: false };
     return new Session<T>(this.#ctx, state);
   }
 }

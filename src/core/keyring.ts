@@ -18,11 +18,11 @@
  */
 import type * as NodeCrypto from 'node:crypto';
 import { SessionError } from './errors.js';
+import type { MaybePromise } from './maybe.js';
 import { nodeCrypto, randomBytes, toBase64url } from './platform.js';
 
 /** 32 random bytes (as base64url, 43 characters, or raw bytes), or a passphrase of >= 32 bytes. */
 export type KeyInput = string | Uint8Array;
-export type MaybePromise<T> = T | Promise<T>;
 
 export const KEY_BYTES = 32;
 const NONCE_BYTES = 12;

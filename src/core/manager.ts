@@ -30,7 +30,8 @@ import {
   STATE,
   toRecord,
 } from './session.js';
-import type { Change, SessionInfo, Store } from './store.js';
+import { isPromise, type MaybePromise } from './maybe.js';
+import type { Change, SessionInfo, SessionRecord, Store } from './store.js';
 
 export interface CommitResult {
   /** Set-Cookie header values to send (often none). */
@@ -51,6 +52,14 @@ interface Issued {
 }
 
 const NO_HEADERS: [string, string][] = [];
+
+/** What a load needs to know about its request while it waits for the store. */
+interface Loading {
+  request: RequestContext;
+  now: number;
+  secure: boolean;
+  transport: 'cookie' | 'bearer';
+}
 
 export class SessionManager<T extends SessionData = SessionData> {
   readonly options: ResolvedOptions;
@@ -103,6 +112,14 @@ export class SessionManager<T extends SessionData = SessionData> {
    * Throws SessionError('store-unavailable' | 'store-timeout') when the store fails.
    */
   async load(input?: LoadInput): Promise<Session<T>> {
+    return this.loadNow(input);
+  }
+
+  /**
+   * `load()` for adapters: the session itself when nothing had to wait (an in-process
+   * store, no Web Crypto), otherwise a promise of it. May throw instead of rejecting.
+   */
+  loadNow(input?: LoadInput): MaybePromise<Session<T>> {
     const request = toRequestContext(input);
     const now = this.options.now();
     const secure = this.#secureFor(request);
@@ -118,25 +135,42 @@ export class SessionManager<T extends SessionData = SessionData> {
           : [bearer]
         : getCookieValues(request.cookie, this.options.cookie.name);
     if (values.length === 0) return this.#fresh(now, secure, request, false, transport);
+    const loading: Loading = { request, now, secure, transport };
+    if (!this.options.keyRing) return this.#loadId(loading, values.find(isWellFormedId), false);
+    // Signed ids: a forged or unsigned id is refused here, without a store read.
+    const verified = this.#verifyIds(values);
+    return isPromise(verified)
+      ? verified.then((v) => this.#loadId(loading, v?.id, v?.stale ?? false))
+      : this.#loadId(loading, verified?.id, verified?.stale ?? false);
+  }
 
-    let staleSignature = false;
-    let id: string | undefined;
-    if (this.options.keyRing) {
-      // Signed ids: a forged or unsigned id is refused here, without a store read.
-      const verified = await this.#verifyIds(values);
-      id = verified?.id;
-      staleSignature = verified?.stale ?? false;
-    } else {
-      id = values.find(isWellFormedId);
-    }
+  #loadId(loading: Loading, id: string | undefined, stale: boolean): MaybePromise<Session<T>> {
+    const { request, now, secure, transport } = loading;
     if (id === undefined) {
       const reason = this.options.keyRing ? 'bad-signature' : 'malformed';
       this.#emit({ type: 'invalid-cookie', at: now, reason, ip: request.ip ?? undefined });
       return this.#fresh(now, secure, request, true, transport);
     }
-    const hashed = storeKeyOf(id);
-    const key = typeof hashed === 'string' ? hashed : await hashed;
-    const record = await this.#call('get', this.store.get(key));
+    const key = storeKeyOf(id);
+    if (typeof key !== 'string') return key.then((k) => this.#loadKey(loading, id, k, stale));
+    return this.#loadKey(loading, id, key, stale);
+  }
+
+  #loadKey(loading: Loading, id: string, key: string, stale: boolean): MaybePromise<Session<T>> {
+    const record = this.#call('get', () => this.store.get(key));
+    return isPromise(record)
+      ? record.then((r) => this.#loaded(loading, id, key, stale, r))
+      : this.#loaded(loading, id, key, stale, record);
+  }
+
+  #loaded(
+    loading: Loading,
+    id: string,
+    key: string,
+    stale: boolean,
+    record: SessionRecord | undefined,
+  ): Session<T> {
+    const { request, now, secure, transport } = loading;
     if (record === undefined) {
       // Stores forget expired records themselves, so "unknown" includes sessions that expired.
       this.#emit({ type: 'invalid-cookie', at: now, key, reason: 'unknown', ip: request.ip ?? undefined });
@@ -153,19 +187,40 @@ export class SessionManager<T extends SessionData = SessionData> {
         reason: record.deadline <= now ? 'absolute' : 'idle',
       });
       // Best effort: the store would forget it anyway, this just frees it sooner.
-      this.store.destroy(key).catch(() => {});
+      this.#forget(key);
       return this.#fresh(now, secure, request, false, transport);
     }
     const state = loadedState(id, key, record, secure, transport);
     // Signed with an older key: write the record and re-issue the cookie with the newest.
-    if (staleSignature) state.metaChanged = state.cookieChanged = true;
+    if (stale) state.metaChanged = state.cookieChanged = true;
     return new Session<T>(this.#ctx, state);
   }
 
-  async #verifyIds(values: string[]): Promise<{ id: string; stale: boolean } | undefined> {
+  /** Removes a record nobody waits for; a failure only means the store forgets it later. */
+  #forget(key: string): void {
+    try {
+      const done = this.store.destroy(key);
+      if (isPromise(done)) Promise.resolve(done).catch(() => {});
+    } catch {
+      // Best effort.
+    }
+  }
+
+  #verifyIds(values: string[]): MaybePromise<{ id: string; stale: boolean } | undefined> {
     const ring = this.options.keyRing!;
-    for (const value of values) {
-      const result = await ring.verifyToken(this.options.cookie.name, value);
+    for (let i = 0; i < values.length; i++) {
+      const result = ring.verifyToken(this.options.cookie.name, values[i]);
+      if (isPromise(result)) {
+        // Web Crypto: check this value and the rest one after another.
+        return Promise.resolve(result).then(async (first) => {
+          if (first.ok && isWellFormedId(first.text)) return { id: first.text, stale: first.stale };
+          for (const value of values.slice(i + 1)) {
+            const next = await ring.verifyToken(this.options.cookie.name, value);
+            if (next.ok && isWellFormedId(next.text)) return { id: next.text, stale: next.stale };
+          }
+          return undefined;
+        });
+      }
       if (result.ok && isWellFormedId(result.text)) return { id: result.text, stale: result.stale };
     }
     return undefined;
@@ -176,18 +231,86 @@ export class SessionManager<T extends SessionData = SessionData> {
    * Call it before the response headers go out (the adapters do).
    */
   async commit(session: Session<T>): Promise<CommitResult> {
+    return this.commitNow(session);
+  }
+
+  /**
+   * `commit()` for adapters: the result itself when nothing had to wait (nothing changed,
+   * or an in-process store), otherwise a promise of it. May throw instead of rejecting.
+   */
+  commitNow(session: Session<T>): MaybePromise<CommitResult> {
+    const state = session[STATE];
+    // The rare paths (new, regenerated, destroyed sessions; cookie stores) take the general route.
+    if (this.#clientSide) {
+      const sent = this.#clientSide.commit(session, this.options.now());
+      if (isPromise(sent)) return Promise.resolve(sent).then((cookies) => this.#clientSideResult(state, cookies));
+      return this.#clientSideResult(state, sent);
+    }
+    if (state.destroyKeys.length > 0 || state.regenerate) return this.#commitFully(session);
+    if (state.persistedKey === undefined) {
+      if (hasContent(state) || state.clearCookie) return this.#commitFully(session);
+      resetTracking(state);
+      return { cookies: [], headers: NO_HEADERS };
+    }
+    const key = state.persistedKey;
+    const now = this.options.now();
+    if (state.set || state.deleted || state.cleared || state.flashChanged || state.metaChanged) {
+      this.#slide(state, now);
+      const change: Change = {
+        cleared: state.cleared,
+        set: state.set ?? EMPTY_MAP,
+        deleted: state.deleted ?? EMPTY_SET,
+        flash: state.flashChanged,
+      };
+      const record = toRecord(state);
+      const ok = this.#call('update', () => this.store.update(key, record, change));
+      const reissue = state.cookieChanged || (state.persistent && this.options.idleTimeout !== false);
+      return isPromise(ok)
+        ? ok.then((done) => this.#written(session, now, key, done, reissue))
+        : this.#written(session, now, key, ok, reissue);
+    }
+    if (state.touch || this.#touchDue(state, now)) {
+      this.#slide(state, now);
+      const ok = this.#call('touch', () => this.store.touch(key, state.expiresAt, state.lastSeenAt));
+      return isPromise(ok)
+        ? ok.then((done) => this.#written(session, now, key, done, state.persistent))
+        : this.#written(session, now, key, ok, state.persistent);
+    }
+    resetTracking(state);
+    return { cookies: [], headers: NO_HEADERS };
+  }
+
+  /** After an update or touch: start over if the record was gone, else re-issue the cookie when asked. */
+  #written(session: Session<T>, now: number, key: string, ok: boolean, reissue: boolean): MaybePromise<CommitResult> {
+    const state = session[STATE];
+    const out: Issued = { cookies: [] };
+    if (!ok) this.#revoked(session, now, key, out);
+    else if (reissue) {
+      const issued = this.#issue(state, now, out);
+      if (issued) {
+        return issued.then(() => {
+          resetTracking(state);
+          return this.#result(out);
+        });
+      }
+    }
+    resetTracking(state);
+    return this.#result(out);
+  }
+
+  #clientSideResult(state: SessionState, cookies: string[]): CommitResult {
+    resetTracking(state);
+    return this.#result({ cookies });
+  }
+
+  async #commitFully(session: Session<T>): Promise<CommitResult> {
     const state = session[STATE];
     const now = this.options.now();
-    if (this.#clientSide) {
-      const sent = await this.#clientSide.commit(session, now);
-      resetTracking(state);
-      return this.#result({ cookies: sent });
-    }
     const out: Issued = { cookies: [] };
 
     while (state.destroyKeys.length > 0) {
       const key = state.destroyKeys.shift() as string;
-      await this.#call('destroy', this.store.destroy(key));
+      await this.#call('destroy', () => this.store.destroy(key));
       this.#emit({ type: 'destroyed', at: now, key });
     }
 
@@ -199,9 +322,12 @@ export class SessionManager<T extends SessionData = SessionData> {
       } else if (state.clearCookie) {
         this.#clear(state, out);
       }
-    } else if (state.regenerate) {
+      resetTracking(state);
+      return this.#result(out);
+    }
+    if (state.regenerate) {
       const oldKey = state.persistedKey;
-      const existed = await this.#call('destroy', this.store.destroy(oldKey));
+      const existed = await this.#call('destroy', () => this.store.destroy(oldKey));
       if (!existed) {
         this.#revoked(session, now, oldKey, out);
       } else {
@@ -209,30 +335,11 @@ export class SessionManager<T extends SessionData = SessionData> {
         this.#emit({ type: 'regenerated', at: now, key: state.persistedKey, userId: state.userId });
         await this.#issue(state, now, out);
       }
-    } else if (state.set || state.deleted || state.cleared || state.flashChanged || state.metaChanged) {
-      const key = state.persistedKey;
-      this.#slide(state, now);
-      const change: Change = {
-        cleared: state.cleared,
-        set: state.set ?? EMPTY_MAP,
-        deleted: state.deleted ?? EMPTY_SET,
-        flash: state.flashChanged,
-      };
-      const ok = await this.#call('update', this.store.update(key, toRecord(state), change));
-      if (!ok) this.#revoked(session, now, key, out);
-      else if (state.cookieChanged || (state.persistent && this.options.idleTimeout !== false)) {
-        await this.#issue(state, now, out);
-      }
-    } else if (state.touch || this.#touchDue(state, now)) {
-      const key = state.persistedKey;
-      this.#slide(state, now);
-      const ok = await this.#call('touch', this.store.touch(key, state.expiresAt, state.lastSeenAt));
-      if (!ok) this.#revoked(session, now, key, out);
-      else if (state.persistent) await this.#issue(state, now, out);
+      resetTracking(state);
+      return this.#result(out);
     }
-
-    resetTracking(state);
-    return this.#result(out);
+    // Destroyed and replaced by nothing new: what is left is an ordinary update or touch.
+    return this.commitNow(session);
   }
 
   #result(out: Issued): CommitResult {
@@ -246,10 +353,18 @@ export class SessionManager<T extends SessionData = SessionData> {
     return result;
   }
 
-  /** Sends the session's id: as a cookie, or for bearer sessions as the commit's token. */
-  async #issue(state: SessionState, now: number, out: Issued): Promise<void> {
-    if (state.transport === 'bearer') out.token = await this.#signedId(state.id);
-    else out.cookies.push(await this.#sessionCookie(state, now));
+  /** Sends the session's id: as a cookie, or for bearer sessions as the commit's token. A promise only when signing waits. */
+  #issue(state: SessionState, now: number, out: Issued): Promise<void> | undefined {
+    if (state.transport === 'bearer') {
+      const token = this.#signedId(state.id);
+      if (isPromise(token)) return Promise.resolve(token).then((value) => void (out.token = value));
+      out.token = token;
+      return undefined;
+    }
+    const cookie = this.#sessionCookie(state, now);
+    if (isPromise(cookie)) return Promise.resolve(cookie).then((value) => void out.cookies.push(value));
+    out.cookies.push(cookie);
+    return undefined;
   }
 
   #clear(state: SessionState, out: Issued): void {
@@ -281,14 +396,14 @@ export class SessionManager<T extends SessionData = SessionData> {
   /** Lists a user's live sessions (stores with a per-user index only). */
   async listByUser(userId: string): Promise<SessionInfo[]> {
     if (typeof this.store.listByUser !== 'function') throw unsupported('listByUser');
-    return this.#call('listByUser', this.store.listByUser(userId));
+    return this.#call('listByUser', () => this.store.listByUser!(userId));
   }
 
   /** Ends all of a user's sessions, optionally all but one (by session or store key). */
   async destroyByUser(userId: string, except?: Session<T> | string): Promise<number> {
     if (typeof this.store.destroyByUser !== 'function') throw unsupported('destroyByUser');
     const keep = typeof except === 'string' ? except : except?.[STATE].persistedKey;
-    const count = await this.#call('destroyByUser', this.store.destroyByUser(userId, keep));
+    const count = await this.#call('destroyByUser', () => this.store.destroyByUser!(userId, keep));
     if (count > 0) this.#emit({ type: 'destroyed', at: this.options.now(), userId, reason: 'user' });
     return count;
   }
@@ -301,7 +416,7 @@ export class SessionManager<T extends SessionData = SessionData> {
   /** Asks the store to remove expired records now. */
   async prune(): Promise<number> {
     if (typeof this.store.prune !== 'function') return 0;
-    return this.#call('prune', this.store.prune());
+    return this.#call('prune', () => this.store.prune!());
   }
 
   /** Stops the cleanup timer and closes the store. */
@@ -350,7 +465,7 @@ export class SessionManager<T extends SessionData = SessionData> {
     for (let attempt = 0; attempt < 3; attempt++) {
       if (attempt > 0) state.id = newSessionId();
       const key = await storeKeyOf(state.id);
-      if (await this.#call('create', this.store.create(key, record))) {
+      if (await this.#call('create', () => this.store.create(key, record))) {
         state.persistedKey = key;
         state.regenerate = false;
         return;
@@ -425,13 +540,29 @@ export class SessionManager<T extends SessionData = SessionData> {
     });
   }
 
-  #call<R>(operation: string, promise: Promise<R>): Promise<R> {
+  /**
+   * Runs one store call: its answer as is when it came at once, otherwise bounded by the
+   * store timeout. Either way a failure becomes a SessionError and a 'store-error' event.
+   */
+  #call<R>(operation: string, run: () => MaybePromise<R>): MaybePromise<R> {
+    let answer: MaybePromise<R>;
+    try {
+      answer = run();
+    } catch (error) {
+      throw this.#storeFailure(error, operation);
+    }
+    if (!isPromise(answer)) return answer;
+    const promise = Promise.resolve(answer);
     const bounded = this.store.boundsLatency ? promise : withTimeout(promise, this.options.storeTimeout, operation);
     return bounded.catch((error: unknown) => {
-      const failure = toStoreError(error, operation);
-      this.#emit({ type: 'store-error', at: this.options.now(), error: failure, reason: operation });
-      throw failure;
+      throw this.#storeFailure(error, operation);
     });
+  }
+
+  #storeFailure(error: unknown, operation: string): SessionError {
+    const failure = toStoreError(error, operation);
+    this.#emit({ type: 'store-error', at: this.options.now(), error: failure, reason: operation });
+    return failure;
   }
 
   #emit(event: SessionEvent & { type: SessionEventType }): void {

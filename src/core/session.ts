@@ -42,6 +42,18 @@ export interface SessionState {
   secure: boolean;
   /** How the id travels: in a cookie, or as a bearer token that commit() returns. */
   transport: 'cookie' | 'bearer';
+  /** Client-side stores only: what the request's cookies were, kept until commit. */
+  cookieInfo: CookieInfo | undefined;
+}
+
+/** @internal What a client-side store (CookieStore) remembers about a session between load and commit. */
+export interface CookieInfo {
+  /** Cookies of ours the request carried (head + chunks), so stale ones can be expired. */
+  present: Set<number>;
+  /** When the session was last created or regenerated (revocation compares against it). */
+  issuedAt: number;
+  /** Opened with an older key: re-seal with the newest on this response. */
+  reseal: boolean;
 }
 
 /** @internal */
@@ -207,6 +219,7 @@ export class Session<T extends SessionData = SessionData> {
     Object.assign(state, freshState(this.#ctx, now, state.secure, state.client, state.transport), {
       destroyKeys: state.destroyKeys,
       clearCookie: true,
+      cookieInfo: state.cookieInfo,
     });
   }
 
@@ -261,6 +274,7 @@ export function freshState(
     client,
     secure,
     transport,
+    cookieInfo: undefined,
   };
 }
 
@@ -296,6 +310,7 @@ export function loadedState(
     client: record.client,
     secure,
     transport,
+    cookieInfo: undefined,
   };
 }
 

@@ -4,6 +4,7 @@
  * them when they expire.
  */
 import type { Codec } from './codec.js';
+import type { MaybePromise } from './maybe.js';
 
 /** Where a session was used from; recorded for device lists and optional binding. */
 export interface ClientInfo {
@@ -58,24 +59,29 @@ export interface SessionInfo {
   client?: ClientInfo;
 }
 
+/**
+ * The five required methods may answer with a promise or, when the answer is at hand (an
+ * in-process store), with the value itself: the manager then serves the request without a
+ * promise in between. A store signals failure by throwing or by rejecting.
+ */
 export interface Store {
   /** Returns the record, or undefined when there is none or it has expired. */
-  get(key: string): Promise<SessionRecord | undefined>;
+  get(key: string): MaybePromise<SessionRecord | undefined>;
   /**
    * Create-only: stores the record unless the key already exists.
    * Returns false (and changes nothing) when it exists.
    */
-  create(key: string, record: SessionRecord): Promise<boolean>;
+  create(key: string, record: SessionRecord): MaybePromise<boolean>;
   /**
    * Update-only: writes the record (or just `change`) if the key still exists and
    * has not expired. Returns false (and writes nothing) when it is gone, so a slow
    * request can never bring back a session that was logged out or revoked.
    */
-  update(key: string, record: SessionRecord, change: Change): Promise<boolean>;
+  update(key: string, record: SessionRecord, change: Change): MaybePromise<boolean>;
   /** Update-only: moves the expiry forward (sliding idle timeout). */
-  touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean>;
+  touch(key: string, expiresAt: number, lastSeenAt: number): MaybePromise<boolean>;
   /** Removes the record. Returns whether it existed. */
-  destroy(key: string): Promise<boolean>;
+  destroy(key: string): MaybePromise<boolean>;
 
   // Optional capabilities, detected at runtime.
   /** The codec the store serialises data with; `session.set()` validates against it. */

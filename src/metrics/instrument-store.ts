@@ -4,6 +4,7 @@
  * works. Cookie stores are returned as they are: they do no I/O worth timing.
  */
 import { clientSideCodecOf } from '../core/client-side.js';
+import { isPromise, type MaybePromise } from '../core/maybe.js';
 import type { Store } from '../core/store.js';
 
 export type Observe = (operation: string, seconds: number, failed: boolean) => void;
@@ -15,25 +16,31 @@ export function instrumentStore<S extends Store>(store: S, observe: Observe): St
   if (clientSideCodecOf(store)) return store;
   const wrapper: Record<string, unknown> = {};
   const timed = (operation: string) => {
-    const method = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[operation] as (
+    const method = (store as unknown as Record<string, (...args: unknown[]) => MaybePromise<unknown>>)[operation] as (
       ...args: unknown[]
-    ) => Promise<unknown>;
+    ) => MaybePromise<unknown>;
     return (...args: unknown[]) => {
       const started = performance.now();
-      let promise: Promise<unknown>;
+      const done = (failed: boolean) => observe(operation, (performance.now() - started) / 1000, failed);
+      let answer: MaybePromise<unknown>;
       try {
-        promise = method.apply(store, args);
+        answer = method.apply(store, args);
       } catch (error) {
-        observe(operation, (performance.now() - started) / 1000, true);
+        done(true);
         throw error;
       }
-      return promise.then(
+      // An answer that came at once is passed on at once, so the store stays as fast as it was.
+      if (!isPromise(answer)) {
+        done(false);
+        return answer;
+      }
+      return Promise.resolve(answer).then(
         (value) => {
-          observe(operation, (performance.now() - started) / 1000, false);
+          done(false);
           return value;
         },
         (error: unknown) => {
-          observe(operation, (performance.now() - started) / 1000, true);
+          done(true);
           throw error;
         },
       );
@@ -42,6 +49,7 @@ export function instrumentStore<S extends Store>(store: S, observe: Observe): St
   for (const operation of REQUIRED) wrapper[operation] = timed(operation);
   for (const operation of OPTIONAL) if (typeof store[operation] === 'function') wrapper[operation] = timed(operation);
   if (store.codec) wrapper.codec = store.codec;
+  if (store.boundsLatency) wrapper.boundsLatency = true;
   if (typeof store.close === 'function') wrapper.close = () => store.close?.();
   return wrapper as unknown as Store;
 }

@@ -10,7 +10,8 @@ import { CLIENT_SIDE, ClientSideStore, type ClientSideCodec, type OpenedSession 
 import { type Codec, jsonCodec } from '../core/codec.js';
 import { MAX_COOKIE_BYTES } from '../core/cookie.js';
 import { SessionError } from '../core/errors.js';
-import { type KeyInput, KeyRing, type MaybePromise, utf8 } from '../core/keyring.js';
+import { type KeyInput, KeyRing, utf8 } from '../core/keyring.js';
+import { isPromise, type MaybePromise } from '../core/maybe.js';
 import type { SessionRecord } from '../core/store.js';
 
 export { generateKey, type KeyInput, KeyRing } from '../core/keyring.js';
@@ -109,13 +110,14 @@ export class CookieStore extends ClientSideStore {
 
     const cache = new OpenedCache(options.openCache ?? 1000);
     const decode = (
-      cacheKey: string,
+      name: string,
+      value: string,
       opened: { ok: true; plaintext: Uint8Array; stale: boolean },
     ): OpenedSession | { ok: false; reason: string } => {
       const text = utf8(opened.plaintext);
       const payload = text === undefined ? undefined : parsePayload(text, codec);
       if (!payload) return MALFORMED;
-      cache.set(cacheKey, text as string, opened.stale);
+      cache.set(name, value, text as string, opened.stale);
       return { ok: true, ...payload, stale: opened.stale };
     };
     this[CLIENT_SIDE] = {
@@ -123,11 +125,15 @@ export class CookieStore extends ClientSideStore {
       maxChunks,
       seal(name, record, issuedAt, id) {
         const text = encodePayload(record, issuedAt, id, codec);
-        return signed ? ring.sign(name, text) : ring.seal(name, text);
+        const value = signed ? ring.sign(name, text) : ring.seal(name, text);
+        // The browser sends this value back on its next request: remember what it holds,
+        // so that request skips the decryption (the value is ours, sealed just now).
+        if (typeof value === 'string') cache.set(name, value, text, false);
+        else value.then((v) => cache.set(name, v, text, false), () => {});
+        return value;
       },
       open(name, value) {
-        const cacheKey = `${name}=${value}`;
-        const hit = cache.get(cacheKey);
+        const hit = cache.get(name, value);
         if (hit) {
           // The exact string was authenticated for this name before: only the parse is redone
           // (records are mutated by the session, so they are never shared).
@@ -135,14 +141,15 @@ export class CookieStore extends ClientSideStore {
           if (payload) return { ok: true, ...payload, stale: hit.stale };
         }
         const result = signed ? ring.verify(name, value) : ring.open(name, value);
-        if (result instanceof Promise) return result.then((r) => (r.ok ? decode(cacheKey, r) : r));
-        return result.ok ? decode(cacheKey, result) : result;
+        if (isPromise(result)) return Promise.resolve(result).then((r) => (r.ok ? decode(name, value, r) : r));
+        return result.ok ? decode(name, value, result) : result;
       },
       isRevoked: notBefore
-        ? async (record, issuedAt) => {
+        ? (record, issuedAt) => {
             if (record.userId === undefined) return false;
-            const limit = await notBefore(record.userId);
-            return typeof limit === 'number' && issuedAt < limit;
+            const limit = notBefore(record.userId);
+            const revoked = (value: number | undefined) => typeof value === 'number' && issuedAt < value;
+            return isPromise(limit) ? Promise.resolve(limit).then(revoked) : revoked(limit);
           }
         : undefined,
     };
@@ -152,10 +159,23 @@ export class CookieStore extends ClientSideStore {
 const MALFORMED = { ok: false, reason: 'malformed' } as const;
 const CACHEABLE_LENGTH = 2048;
 
-/** A small LRU of authenticated cookie values → their plaintext. */
+interface CachedOpen {
+  /** The cookie name the value was sealed for (bound into its authenticated data). */
+  name: string;
+  text: string;
+  stale: boolean;
+  /** The cache's use counter when the entry last moved to the back of the eviction order. */
+  moved: number;
+}
+
+/**
+ * Authenticated cookie values → their plaintext, bounded, evicting about the least
+ * recently used: an entry used again while still in the newest quarter is not moved.
+ */
 class OpenedCache {
   readonly #max: number;
-  readonly #entries = new Map<string, { text: string; stale: boolean }>();
+  readonly #entries = new Map<string, CachedOpen>();
+  #uses = 0;
 
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 0)
@@ -163,21 +183,23 @@ class OpenedCache {
     this.#max = max;
   }
 
-  get(key: string): { text: string; stale: boolean } | undefined {
-    if (this.#max === 0 || key.length > CACHEABLE_LENGTH) return undefined;
-    const entry = this.#entries.get(key);
-    if (entry) {
-      // Most recently used last: Map keeps insertion order.
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
+  get(name: string, value: string): CachedOpen | undefined {
+    if (this.#max === 0 || value.length > CACHEABLE_LENGTH) return undefined;
+    const entry = this.#entries.get(value);
+    if (entry === undefined || entry.name !== name) return undefined;
+    if (this.#uses - entry.moved > this.#max >> 2) {
+      // Map keeps insertion order: re-inserting moves the entry to the back.
+      this.#entries.delete(value);
+      this.#entries.set(value, entry);
+      entry.moved = ++this.#uses;
     }
     return entry;
   }
 
-  set(key: string, text: string, stale: boolean): void {
-    if (this.#max === 0 || key.length > CACHEABLE_LENGTH) return;
+  set(name: string, value: string, text: string, stale: boolean): void {
+    if (this.#max === 0 || value.length > CACHEABLE_LENGTH) return;
     if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
-    this.#entries.set(key, { text, stale });
+    this.#entries.set(value, { name, text, stale, moved: ++this.#uses });
   }
 }
 

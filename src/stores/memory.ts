@@ -1,11 +1,12 @@
 /**
  * MemoryStore: sessions in this process's memory. For development, tests and
- * single-process apps. Bounded (least recently used sessions are evicted first),
+ * single-process apps. Bounded (about the least recently used sessions are evicted first),
  * expiry enforced on read and by prune(), partial updates, a per-user index, and no
  * timers of its own.
  */
 import { type Codec, jsonCodec } from '../core/codec.js';
 import { SessionError } from '../core/errors.js';
+import type { MaybePromise } from '../core/maybe.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 
 export interface MemoryStoreOptions {
@@ -24,6 +25,8 @@ interface Entry {
   data: string;
   flash: string | undefined;
   meta: Omit<SessionRecord, 'data' | 'flash'>;
+  /** The store's use counter when the entry last moved to the back of the eviction order. */
+  moved: number;
 }
 
 let warned = false;
@@ -36,6 +39,8 @@ export class MemoryStore implements Store {
   readonly #byUser = new Map<string, Set<string>>();
   readonly #max: number;
   readonly #now: () => number;
+  /** Counts moves to the back of the eviction order (inserts and reads that move). */
+  #uses = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     const max = options.maxSessions ?? 100_000;
@@ -59,24 +64,47 @@ export class MemoryStore implements Store {
     return this.#entries.size;
   }
 
-  async get(key: string): Promise<SessionRecord | undefined> {
+  // The five contract methods answer at once (typed MaybePromise so subclasses may wait):
+  // the manager then serves a request without waiting a microtask for the store.
+
+  get(key: string): MaybePromise<SessionRecord | undefined> {
     const entry = this.#live(key);
     if (!entry) return undefined;
-    // Move to the back: Map iteration order is our LRU order.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    const record = { ...entry.meta, data: this.codec.decode(entry.data) } as SessionRecord;
+    // Map order is the eviction order. A session used again recently enough that it is far
+    // from the front stays where it is: eviction is least-recently-used within a quarter of
+    // maxSessions, and a busy session costs no Map re-insert per request.
+    if (this.#uses - entry.moved > this.#max >> 2) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      entry.moved = ++this.#uses;
+    }
+    const meta = entry.meta;
+    const record: SessionRecord = {
+      data: this.codec.decode(entry.data) as SessionRecord['data'],
+      createdAt: meta.createdAt,
+      lastSeenAt: meta.lastSeenAt,
+      expiresAt: meta.expiresAt,
+      deadline: meta.deadline,
+    };
     if (entry.flash !== undefined) record.flash = this.codec.decode(entry.flash) as SessionRecord['flash'];
+    if (meta.userId !== undefined) record.userId = meta.userId;
+    if (meta.persistent) record.persistent = true;
+    if (meta.client) record.client = { ...meta.client };
     return record;
   }
 
-  async create(key: string, record: SessionRecord): Promise<boolean> {
+  create(key: string, record: SessionRecord): MaybePromise<boolean> {
     if (this.#live(key)) return false;
-    this.#put(key, { data: this.codec.encode(record.data), flash: this.#encodeFlash(record), meta: metaOf(record) });
+    this.#put(key, {
+      data: this.codec.encode(record.data),
+      flash: this.#encodeFlash(record),
+      meta: metaOf(record),
+      moved: ++this.#uses,
+    });
     return true;
   }
 
-  async update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+  update(key: string, record: SessionRecord, change: Change): MaybePromise<boolean> {
     const entry = this.#live(key);
     if (!entry) return false;
     if (change.cleared) {
@@ -99,7 +127,7 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
+  touch(key: string, expiresAt: number, lastSeenAt: number): MaybePromise<boolean> {
     const entry = this.#live(key);
     if (!entry) return false;
     entry.meta.expiresAt = expiresAt;
@@ -107,7 +135,7 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async destroy(key: string): Promise<boolean> {
+  destroy(key: string): MaybePromise<boolean> {
     const entry = this.#entries.get(key);
     if (!entry) return false;
     this.#remove(key, entry);

@@ -64,7 +64,7 @@ describe('fromExpressSessionStore: what the store sees', () => {
       set: (_sid: string, _s: unknown, cb?: (e?: unknown) => void) => cb?.(new Error('down')),
       destroy: (_sid: string, cb?: (e?: unknown) => void) => cb?.(new Error('down')),
     };
-    await assert.rejects(fromExpressSessionStore(broken).get(key()), /down/);
+    await assert.rejects(async () => fromExpressSessionStore(broken).get(key()), /down/);
   });
 });
 

@@ -106,7 +106,7 @@ export function sqlStoreSuite(name: string, harness: SqlStoreHarness): void {
     it('a missing table is a store-schema error that says how to create it', async () => {
       const table = harness.table('absent');
       const store = harness.newStore({ table, createTable: false });
-      await assert.rejects(store.get(key()), (error: Error & { code?: string }) => {
+      await assert.rejects(async () => store.get(key()), (error: Error & { code?: string }) => {
         assert.equal(error.name, 'SessionError');
         assert.equal(error.code, 'store-schema');
         assert.ok(error.message.includes(`session table "${table}" is missing`), error.message);
@@ -225,12 +225,12 @@ export function sqlStoreSuite(name: string, harness: SqlStoreHarness): void {
       const unlock = await server.lockTable(table);
       try {
         const started = Date.now();
-        await assert.rejects(store.get(k), { name: 'SessionError', code: 'store-timeout' });
+        await assert.rejects(async () => store.get(k), { name: 'SessionError', code: 'store-timeout' });
         assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
       } finally {
         await unlock();
       }
-      assert.ok(await retried(() => store.get(k), server.recoveryAttempts, 100));
+      assert.ok(await retried(async () => store.get(k), server.recoveryAttempts, 100));
     });
   });
 }
