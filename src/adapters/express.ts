@@ -21,6 +21,7 @@ import type { SessionManager } from '../core/manager.js';
 import { type TrustProxy, validateTrustProxy } from '../core/proxy.js';
 import type { RequestContext } from '../core/request.js';
 import type { Session, SessionData } from '../core/session.js';
+import { isPromise, type MaybePromise } from '../core/maybe.js';
 import { commitBeforeHeaders, nodeRequestContext, replyWithError } from './node.js';
 
 export type { GuardOptions } from '../core/guards.js';
@@ -72,19 +73,26 @@ export function expressSessions<T extends SessionData>(
 
   const middleware = ((req: Request, res: ServerResponse, next: Next) => {
     if ((req as unknown as Record<symbol, unknown>)[SESSION] !== undefined) return next(); // mounted twice
-    manager.load(expressRequestContext(req, trustProxy)).then(
-      (session) => {
-        (req as unknown as Record<symbol, unknown>)[SESSION] = session;
-        req.session = session;
-        commitBeforeHeaders(
-          res,
-          () => manager.commit(session),
-          (error) => onError(error, req, res, next),
-        );
-        next();
-      },
-      (error: unknown) => onError(error, req, res, next),
-    );
+    const attach = (session: Session<T>) => {
+      (req as unknown as Record<symbol, unknown>)[SESSION] = session;
+      req.session = session;
+      commitBeforeHeaders(
+        res,
+        () => manager.commitNow(session),
+        (error) => onError(error, req, res, next),
+      );
+      next();
+    };
+    let loaded: MaybePromise<Session<T>>;
+    try {
+      loaded = manager.loadNow(expressRequestContext(req, trustProxy));
+    } catch (error) {
+      onError(error, req, res, next);
+      return;
+    }
+    // An in-process store answers at once: the next handler then runs in this same tick.
+    if (isPromise(loaded)) Promise.resolve(loaded).then(attach, (error: unknown) => onError(error, req, res, next));
+    else attach(loaded);
   }) as ExpressSessions<T>;
 
   const get = (req: IncomingMessage): Session<T> => {

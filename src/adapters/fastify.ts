@@ -61,7 +61,7 @@ const plugin: FastifyPluginAsync<FastifySessionsOptions> = async (fastify, optio
 
   fastify.addHook('onRequest', async (request, reply) => {
     try {
-      request.session = await manager.load({
+      request.session = await manager.loadNow({
         cookie: request.headers.cookie,
         userAgent: request.headers['user-agent'],
         ip: request.ip,
@@ -77,7 +77,7 @@ const plugin: FastifyPluginAsync<FastifySessionsOptions> = async (fastify, optio
     const session = request.session;
     if (!session) return payload; // the load failed and this is its error reply
     try {
-      const result = await manager.commit(session);
+      const result = await manager.commitNow(session);
       if (result.cookies.length === 0) return payload;
       reply.header('set-cookie', result.cookies);
       for (const [name, value] of result.headers) if (!reply.hasHeader(name)) reply.header(name, value);

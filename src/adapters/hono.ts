@@ -46,14 +46,14 @@ export function honoSessions<T extends SessionData>(
   return async (c, next) => {
     let session: Session<T>;
     try {
-      session = await manager.load(context ? context(c) : requestContextOf(c));
+      session = await manager.loadNow(context ? context(c) : requestContextOf(c));
     } catch (error) {
       return onError(error, c);
     }
     c.set('session', session);
     await next();
     try {
-      const result = await manager.commit(session);
+      const result = await manager.commitNow(session);
       if (result.cookies.length === 0) return;
       // A fresh Response rather than mutating c.res.headers: @hono/node-server's Response
       // stand-in can rebuild its headers from the constructor's init and drop later changes.

@@ -48,7 +48,7 @@ export function koaSessions<T extends SessionData>(
   return async function sessionkit(ctx: Ctx<T>, next) {
     let session: Session<T>;
     try {
-      session = await manager.load({
+      session = await manager.loadNow({
         cookie: ctx.get('cookie'),
         userAgent: ctx.get('user-agent'),
         ip: ctx.ip,
@@ -61,7 +61,7 @@ export function koaSessions<T extends SessionData>(
     ctx.session = session;
     await next();
     try {
-      const result = await manager.commit(session);
+      const result = await manager.commitNow(session);
       if (result.cookies.length === 0) return;
       ctx.append('Set-Cookie', result.cookies);
       for (const [name, value] of result.headers) if (!ctx.res.hasHeader(name)) ctx.set(name, value);

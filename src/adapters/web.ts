@@ -62,13 +62,13 @@ export function withSessions<T extends SessionData>(
   return async (request) => {
     let session: Session<T>;
     try {
-      session = await manager.load(context ? context(request) : request);
+      session = await manager.loadNow(context ? context(request) : request);
     } catch (error) {
       return onError(error, request);
     }
     const response = await handler(request, session);
     try {
-      return withCommitHeaders(response, await manager.commit(session));
+      return withCommitHeaders(response, await manager.commitNow(session));
     } catch (error) {
       return onError(error, request);
     }
