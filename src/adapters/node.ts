@@ -127,7 +127,8 @@ class ResponseGate {
     const res = this.#res;
     this.#restore();
     this.#apply(committed);
-    for (const [method, args] of this.#queue!) (this.#original[method] as (...a: unknown[]) => unknown).apply(res, args);
+    for (const [method, args] of this.#queue!)
+      (this.#original[method] as (...a: unknown[]) => unknown).apply(res, args);
   }
 
   #restore(): void {

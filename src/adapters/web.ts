@@ -17,7 +17,10 @@ export interface WebSessionOptions {
   onError?: (error: unknown, request: Request) => Response | Promise<Response>;
 }
 
-export type FetchHandler<T extends SessionData> = (request: Request, session: Session<T>) => Response | Promise<Response>;
+export type FetchHandler<T extends SessionData> = (
+  request: Request,
+  session: Session<T>,
+) => Response | Promise<Response>;
 
 /** The default error reply: 503 for store trouble, 500 for anything else. */
 export function errorResponse(error: unknown): Response {

@@ -1,6 +1,6 @@
 /**
  * Opens a session store from a URL, for the CLI and the demo:
- *   ./data/sessions.db | sqlite:./data/sessions.db | sqlite::memory:   SqliteStore (better-sqlite3)
+ *   ./data/sessions.db | sqlite:./data/sessions.db | sqlite::memory:   SqliteStore (better-sqlite3 or node:sqlite)
  *   redis://host:6379/0 | rediss://...                                  RedisStore (ioredis)
  *   postgres://user@host/db | postgresql://...                          PostgresStore (pg)
  *   mysql://user:pass@host/db                                           MySQL/MariaDB store (mysql2)
@@ -145,7 +145,6 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   }
   // A path (or sqlite:path / file:path). One-letter "schemes" are Windows drive letters.
   const path = scheme === 'sqlite' || scheme === 'file' ? url.slice(scheme.length + 1).replace(/^\/\/(?=\/)/, '') : url;
-  await importOptional('better-sqlite3', 'npm install better-sqlite3');
   const SqliteStore = classOf(await storeModule('sqlite'), ['SqliteStore']);
   const store = new SqliteStore({ path, createTable: options.createTable ?? true, ...capOption(options) });
   return { store, description: `sqlite ${path}`, close: async () => store.close?.() };

@@ -163,13 +163,7 @@ export class SessionManager<T extends SessionData = SessionData> {
       : this.#loaded(loading, id, key, stale, record);
   }
 
-  #loaded(
-    loading: Loading,
-    id: string,
-    key: string,
-    stale: boolean,
-    record: SessionRecord | undefined,
-  ): Session<T> {
+  #loaded(loading: Loading, id: string, key: string, stale: boolean, record: SessionRecord | undefined): Session<T> {
     const { request, now, secure, transport } = loading;
     if (record === undefined) {
       // Stores forget expired records themselves, so "unknown" includes sessions that expired.

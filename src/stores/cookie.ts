@@ -129,7 +129,11 @@ export class CookieStore extends ClientSideStore {
         // The browser sends this value back on its next request: remember what it holds,
         // so that request skips the decryption (the value is ours, sealed just now).
         if (typeof value === 'string') cache.set(name, value, text, false);
-        else value.then((v) => cache.set(name, v, text, false), () => {});
+        else
+          value.then(
+            (v) => cache.set(name, v, text, false),
+            () => {},
+          );
         return value;
       },
       open(name, value) {

@@ -45,7 +45,10 @@ export class MemoryStore implements Store {
   constructor(options: MemoryStoreOptions = {}) {
     const max = options.maxSessions ?? 100_000;
     if (!Number.isInteger(max) || max < 1) {
-      throw new SessionError('invalid-option', `MemoryStore: maxSessions must be a positive integer (got ${String(max)})`);
+      throw new SessionError(
+        'invalid-option',
+        `MemoryStore: maxSessions must be a positive integer (got ${String(max)})`,
+      );
     }
     this.#max = max;
     this.codec = options.codec ?? jsonCodec;
@@ -150,7 +153,11 @@ export class MemoryStore implements Store {
       const entry = this.#live(key);
       if (!entry) continue;
       const { createdAt, lastSeenAt, expiresAt, client } = entry.meta;
-      list.push(client ? { key, userId, createdAt, lastSeenAt, expiresAt, client } : { key, userId, createdAt, lastSeenAt, expiresAt });
+      list.push(
+        client
+          ? { key, userId, createdAt, lastSeenAt, expiresAt, client }
+          : { key, userId, createdAt, lastSeenAt, expiresAt },
+      );
     }
     return list.sort((a, b) => a.createdAt - b.createdAt);
   }

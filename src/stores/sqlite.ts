@@ -1,5 +1,5 @@
 /**
- * SqliteStore: sessions in an SQLite file through better-sqlite3. The embedded default:
+ * SqliteStore: sessions in an SQLite file through better-sqlite3 or node:sqlite. The embedded default:
  * no server, survives restarts, WAL mode, statements prepared once. Partial updates use
  * json_set / json_remove, so concurrent requests changing different keys both keep
  * their change; writes are update-only / create-only like every sessionkit store.
@@ -7,11 +7,9 @@
  *   const store = new SqliteStore({ path: './data/sessions.db' });
  *   const sessions = createSessions({ store });
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { jsonCodec } from '../core/codec.js';
 import { SessionError } from '../core/errors.js';
+import type { MaybePromise } from '../core/maybe.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 import { sqlError } from './sql/errors.js';
 import { optionalPositiveInteger, positiveInteger, tableName } from './sql/options.js';
@@ -27,9 +25,16 @@ import {
   type SessionRow,
 } from './sql/row.js';
 import { sqliteSchema } from './sql/schema.js';
+import {
+  connectionOf,
+  inTransaction,
+  openSqlite,
+  type SqliteDatabase,
+  type SqliteDriverName,
+  type SqliteStatement as Statement,
+} from './sql/sqlite-driver.js';
 
-type Db = Database.Database;
-type Statement = Database.Statement;
+export type { SqliteDatabase, SqliteDriverName } from './sql/sqlite-driver.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -37,8 +42,16 @@ export interface SqliteStoreOptions {
    * or ':memory:'. The store opens it in WAL mode and closes it on close().
    */
   path?: string;
-  /** Or a better-sqlite3 Database you opened yourself (left open by close(); its journal mode is yours). */
-  database?: Db;
+  /**
+   * Or a database you opened yourself: a better-sqlite3 Database or a node:sqlite
+   * DatabaseSync (left open by close(); its journal mode is yours).
+   */
+  database?: SqliteDatabase;
+  /**
+   * Which driver opens `path`: 'better-sqlite3', 'node:sqlite' (Node >= 22.13), or 'auto'
+   * (default): better-sqlite3 when it is installed, otherwise node:sqlite.
+   */
+  driver?: SqliteDriverName | 'auto';
   /** Table name. Default 'sessions'. */
   table?: string;
   /** Create the table and its indexes on first use. Default true (an embedded file is the app's own). */
@@ -76,7 +89,9 @@ export class SqliteStore implements Store {
   /** The manager adds no timer of its own: in-process; busy_timeout bounds lock waits. */
   readonly boundsLatency = true;
   readonly table: string;
-  readonly #db: Db;
+  /** The driver in use: 'better-sqlite3' or 'node:sqlite'. */
+  readonly driver: SqliteDriverName;
+  readonly #db: SqliteDatabase;
   readonly #ownsDb: boolean;
   readonly #createTable: boolean;
   readonly #now: () => number;
@@ -102,17 +117,25 @@ export class SqliteStore implements Store {
     };
     this.#cap = optionalPositiveInteger(STORE, 'maxSessionsPerUser', options.maxSessionsPerUser);
     const busyTimeout = positiveInteger(STORE, 'busyTimeout', options.busyTimeout, 5000);
-    if (options.database) {
-      this.#db = options.database;
-      this.#ownsDb = false;
-    } else {
-      this.#db = openFile(options.path as string);
-      this.#ownsDb = true;
+    const driver = options.driver ?? 'auto';
+    if (driver !== 'auto' && driver !== 'better-sqlite3' && driver !== 'node:sqlite') {
+      throw new SessionError(
+        'invalid-option',
+        `${STORE}: driver must be 'auto', 'better-sqlite3' or 'node:sqlite' (got ${String(driver)})`,
+        { details: { option: 'driver' } },
+      );
     }
-    this.#db.pragma(`busy_timeout = ${busyTimeout}`);
+    const connection = options.database ? connectionOf(options.database) : openSqlite(options.path as string, driver);
+    this.#db = connection.db;
+    this.driver = connection.driver;
+    this.#ownsDb = !options.database;
+    this.#db.exec(`PRAGMA busy_timeout = ${busyTimeout}`);
   }
 
-  async get(key: string): Promise<SessionRecord | undefined> {
+  // The five contract methods answer at once (typed MaybePromise so subclasses may wait):
+  // both drivers are synchronous, so the manager serves a request without a promise.
+
+  get(key: string): MaybePromise<SessionRecord | undefined> {
     return this.#run('get', (s) => {
       const now = this.#now();
       const row = s.get.get(key, now, now) as SessionRow | undefined;
@@ -120,36 +143,36 @@ export class SqliteStore implements Store {
     });
   }
 
-  async create(key: string, record: SessionRecord): Promise<boolean> {
+  create(key: string, record: SessionRecord): MaybePromise<boolean> {
     return this.#run('create', (s) => {
       const now = this.#now();
-      const created = s.create.run(...rowValues(key, record), now, now).changes > 0;
+      const created = Number(s.create.run(...rowValues(key, record), now, now).changes) > 0;
       if (created && record.userId !== undefined) this.#enforceCap(s, key, record.userId, now);
       return created;
     });
   }
 
-  async update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+  update(key: string, record: SessionRecord, change: Change): MaybePromise<boolean> {
     return this.#run('update', (s) => {
       const now = this.#now();
       const { statement, values } = this.#updateFor(record, change);
       values.push(record.userId ?? null, record.lastSeenAt, record.expiresAt, record.persistent ? 1 : 0);
       values.push(clientText(record), key, now, now);
-      const updated = statement.run(values).changes > 0;
+      const updated = Number(statement.run(...values).changes) > 0;
       if (updated && record.userId !== undefined) this.#enforceCap(s, key, record.userId, now);
       return updated;
     });
   }
 
-  async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
+  touch(key: string, expiresAt: number, lastSeenAt: number): MaybePromise<boolean> {
     return this.#run('touch', (s) => {
       const now = this.#now();
-      return s.touch.run(expiresAt, lastSeenAt, key, now, now).changes > 0;
+      return Number(s.touch.run(expiresAt, lastSeenAt, key, now, now).changes) > 0;
     });
   }
 
-  async destroy(key: string): Promise<boolean> {
-    return this.#run('destroy', (s) => s.destroy.run(key).changes > 0);
+  destroy(key: string): MaybePromise<boolean> {
+    return this.#run('destroy', (s) => Number(s.destroy.run(key).changes) > 0);
   }
 
   async listByUser(userId: string): Promise<SessionInfo[]> {
@@ -163,32 +186,32 @@ export class SqliteStore implements Store {
     return this.#run('destroyByUser', (s) => {
       const now = this.#now();
       const except = exceptKey ?? null;
-      return s.destroyByUser.run(userId, now, now, except, except).changes;
+      return Number(s.destroyByUser.run(userId, now, now, except, except).changes);
     });
   }
 
   async count(): Promise<number> {
     return this.#run('count', (s) => {
       const now = this.#now();
-      return (s.count.get(now, now) as { n: number }).n;
+      return Number((s.count.get(now, now) as { n: number | bigint }).n);
     });
   }
 
   async prune(): Promise<number> {
     const s = await this.#run('prune', (statements) => statements);
     return pruneInBatches(this.#prune, (limit) =>
-      this.#runSync('prune', () => (this.#closed ? 0 : s.prune.run(this.#now(), limit).changes)),
+      this.#runSync('prune', () => (this.#closed ? 0 : Number(s.prune.run(this.#now(), limit).changes))),
     );
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#ownsDb && this.#db.open) this.#db.close();
+    if (this.#ownsDb) this.#db.close();
   }
 
-  /** Runs one operation synchronously, mapping any error; async so callers always get a promise. */
-  async #run<R>(operation: string, body: (s: Statements) => R): Promise<R> {
+  /** Runs one operation synchronously; any error becomes a SessionError. */
+  #run<R>(operation: string, body: (s: Statements) => R): R {
     return this.#runSync(operation, () => body(this.#prepared()));
   }
 
@@ -206,9 +229,9 @@ export class SqliteStore implements Store {
     if (this.#statements) return this.#statements;
     const t = this.table;
     if (this.#createTable) {
-      this.#db.transaction(() => {
+      inTransaction(this.#db, () => {
         for (const statement of sqliteSchema(t)) this.#db.exec(statement);
-      })();
+      });
     }
     const live = 'expires_at > ? AND deadline > ?';
     const upsertSet = RECORD_COLUMNS.split(', ')
@@ -302,22 +325,4 @@ function rowValues(key: string, record: SessionRecord): unknown[] {
     record.persistent ? 1 : 0,
     clientText(record),
   ];
-}
-
-function openFile(path: string): Db {
-  if (typeof path !== 'string' || path === '') {
-    throw new SessionError('invalid-option', `${STORE}: path must be a file path such as './data/sessions.db'`);
-  }
-  try {
-    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    // WAL makes NORMAL durable against application crashes; only an OS crash may lose the last commits.
-    db.pragma('synchronous = NORMAL');
-    return db;
-  } catch (error) {
-    throw new SessionError('store-unavailable', `${STORE}: cannot open ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
 }

@@ -99,7 +99,9 @@ describe('bearer token transport (core hook)', () => {
   it('reads the header from a Fetch API Request too (sessionkit/web)', async () => {
     const env = setup({ session: { transport: 'bearer' } });
     const created = await env.request({}, (s) => s.set('k', 'v'));
-    const request = new Request('https://api.example/me', { headers: { authorization: `Bearer ${created.result.token}` } });
+    const request = new Request('https://api.example/me', {
+      headers: { authorization: `Bearer ${created.result.token}` },
+    });
     const session = await env.manager.load(request);
     assert.equal(session.get('k'), 'v');
     assert.equal(session.transport, 'bearer');

@@ -251,15 +251,15 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       const alice = `alice-${key()}`;
       const bob = `bob-${key()}`;
       const [a1, a2, a3, b1] = [key(), key(), key(), key()];
-      await store.create(a1, record({ userId: alice, createdAt: 1000, client: { userAgent: 'phone', ip: '198.51.100.1' } }));
+      await store.create(
+        a1,
+        record({ userId: alice, createdAt: 1000, client: { userAgent: 'phone', ip: '198.51.100.1' } }),
+      );
       await store.create(a2, record({ userId: alice, createdAt: 2000 }));
       await store.create(a3, record({ userId: alice, createdAt: 3000 }));
       await store.create(b1, record({ userId: bob }));
       const list = await store.listByUser!(alice);
-      assert.deepEqual(
-        list.map((s) => s.key).sort(),
-        [a1, a2, a3].sort(),
-      );
+      assert.deepEqual(list.map((s) => s.key).sort(), [a1, a2, a3].sort());
       const first = list.find((s) => s.key === a1);
       assert.equal(first?.userId, alice);
       assert.equal(first?.createdAt, 1000);
@@ -268,7 +268,10 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       assert.equal(await store.get(a1), undefined);
       assert.ok(await store.get(a2));
       assert.equal(await store.get(a3), undefined);
-      assert.deepEqual((await store.listByUser!(alice)).map((s) => s.key), [a2]);
+      assert.deepEqual(
+        (await store.listByUser!(alice)).map((s) => s.key),
+        [a2],
+      );
       assert.equal((await store.listByUser!(bob)).length, 1);
       assert.equal(await store.destroyByUser!(alice), 1);
       assert.deepEqual(await store.listByUser!(alice), []);
@@ -289,7 +292,10 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       await store.update(moved, { ...r, userId: dave }, change());
       await sleep(pastShortTtl);
       assert.deepEqual(await store.listByUser!(carol), []);
-      assert.deepEqual((await store.listByUser!(dave)).map((s) => s.key), [moved]);
+      assert.deepEqual(
+        (await store.listByUser!(dave)).map((s) => s.key),
+        [moved],
+      );
       assert.equal(await store.destroyByUser!(carol), 0);
     });
 

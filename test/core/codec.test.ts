@@ -29,21 +29,31 @@ describe('JSON codec', () => {
 
   it('whatever validate accepts round-trips exactly (property)', () => {
     fc.assert(
-      fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withTypedArray: true }), (value) => {
-        let accepted = true;
-        try {
-          jsonCodec.validate(value, 'v');
-        } catch (error) {
-          assert.equal((error as { code?: string }).code, 'unserializable-value');
-          accepted = false;
-        }
-        if (accepted) {
-          const back = jsonCodec.decode(jsonCodec.encode(value));
-          // -0 is the one value JSON folds that deepEqual notices; it is harmless here.
-          assert.deepEqual(JSON.stringify(back), JSON.stringify(value));
-          assert.deepEqual(back, JSON.parse(JSON.stringify(value)));
-        }
-      }),
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withTypedArray: true,
+        }),
+        (value) => {
+          let accepted = true;
+          try {
+            jsonCodec.validate(value, 'v');
+          } catch (error) {
+            assert.equal((error as { code?: string }).code, 'unserializable-value');
+            accepted = false;
+          }
+          if (accepted) {
+            const back = jsonCodec.decode(jsonCodec.encode(value));
+            // -0 is the one value JSON folds that deepEqual notices; it is harmless here.
+            assert.deepEqual(JSON.stringify(back), JSON.stringify(value));
+            assert.deepEqual(back, JSON.parse(JSON.stringify(value)));
+          }
+        },
+      ),
     );
   });
 
@@ -64,7 +74,11 @@ describe('JSON codec', () => {
       [new Array(3), /hole/],
     ];
     for (const [value, message] of cases) {
-      assert.throws(() => jsonCodec.validate(value, 'v'), { name: 'SessionError', code: 'unserializable-value', message });
+      assert.throws(() => jsonCodec.validate(value, 'v'), {
+        name: 'SessionError',
+        code: 'unserializable-value',
+        message,
+      });
     }
   });
 

@@ -10,9 +10,14 @@ import {
   serializeCookie,
 } from '../../src/core/cookie.js';
 
-const tokenChar = fc.constantFrom(..."!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split(''));
+const tokenChar = fc.constantFrom(
+  ..."!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split(''),
+);
 const cookieName = fc.string({ unit: tokenChar, minLength: 1, maxLength: 20 });
-const valueChar = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)).filter((c) => !'",;\\'.includes(c));
+const valueChar = fc
+  .integer({ min: 0x21, max: 0x7e })
+  .map((c) => String.fromCharCode(c))
+  .filter((c) => !'",;\\'.includes(c));
 const cookieValue = fc.string({ unit: valueChar, maxLength: 60 });
 
 describe('cookie parsing', () => {
@@ -48,12 +53,17 @@ describe('cookie parsing', () => {
 
   it('parse(serialize(name, value)) gives the value back (property)', () => {
     fc.assert(
-      fc.property(cookieName, cookieValue, fc.array(fc.tuple(cookieName, cookieValue), { maxLength: 4 }), (name, value, others) => {
-        const pairs = [...others.filter(([n]) => n !== name), [name, value] as [string, string]];
-        const header = pairs.map(([n, v]) => serializeCookie(n, v).split(';')[0]).join('; ');
-        assert.deepEqual(getCookieValues(header, name), [value]);
-        assert.equal(parseCookies(header).get(name), value);
-      }),
+      fc.property(
+        cookieName,
+        cookieValue,
+        fc.array(fc.tuple(cookieName, cookieValue), { maxLength: 4 }),
+        (name, value, others) => {
+          const pairs = [...others.filter(([n]) => n !== name), [name, value] as [string, string]];
+          const header = pairs.map(([n, v]) => serializeCookie(n, v).split(';')[0]).join('; ');
+          assert.deepEqual(getCookieValues(header, name), [value]);
+          assert.equal(parseCookies(header).get(name), value);
+        },
+      ),
     );
   });
 });
@@ -69,7 +79,10 @@ describe('cookie serialising', () => {
       sameSite: 'strict',
       partitioned: true,
     });
-    assert.equal(header, 'sid=abc; Max-Age=3600; Domain=example.com; Path=/; HttpOnly; Secure; SameSite=Strict; Partitioned');
+    assert.equal(
+      header,
+      'sid=abc; Max-Age=3600; Domain=example.com; Path=/; HttpOnly; Secure; SameSite=Strict; Partitioned',
+    );
   });
 
   it('refuses names and values a browser would reject', () => {
@@ -87,7 +100,10 @@ describe('cookie serialising', () => {
 
   it('enforces __Host- and __Secure- prefix rules (SECURITY 10)', () => {
     assert.throws(() => checkPrefixRules('__Host-sid', { secure: false, path: '/' }), /requires secure/);
-    assert.throws(() => checkPrefixRules('__Host-sid', { secure: true, path: '/', domain: 'x.com' }), /forbids a domain/);
+    assert.throws(
+      () => checkPrefixRules('__Host-sid', { secure: true, path: '/', domain: 'x.com' }),
+      /forbids a domain/,
+    );
     assert.throws(() => checkPrefixRules('__Host-sid', { secure: true, path: '/app' }), /path/);
     assert.throws(() => checkPrefixRules('__Secure-sid', { secure: false }), /requires secure/);
     checkPrefixRules('__Host-sid', { secure: true, path: '/' });

@@ -25,7 +25,10 @@ function setup(options: Partial<SessionOptions> = {}) {
     ...options,
   });
   /** One request: load from a cookie header, run fn, commit. Returns the new cookie header state. */
-  const request = async (cookie: string | undefined, fn: (s: Awaited<ReturnType<typeof manager.load>>) => void = () => {}) => {
+  const request = async (
+    cookie: string | undefined,
+    fn: (s: Awaited<ReturnType<typeof manager.load>>) => void = () => {},
+  ) => {
     const session = await manager.load({ cookie, host: 'app.example' });
     fn(session);
     const result = await manager.commit(session);
@@ -139,7 +142,13 @@ describe('SessionManager', () => {
     });
     assert.deepEqual(store.calls, ['get', 'update']);
     const [change] = store.changes;
-    assert.deepEqual([...(change?.set ?? [])], [['a', 10], ['c', 3]]);
+    assert.deepEqual(
+      [...(change?.set ?? [])],
+      [
+        ['a', 10],
+        ['c', 3],
+      ],
+    );
     assert.deepEqual([...(change?.deleted ?? [])], ['b']);
     assert.equal(change?.cleared, false);
   });
@@ -182,7 +191,14 @@ describe('SessionManager', () => {
     const clock = { now: 1_000_000 };
     const lagging = new MemoryStore({ now: () => 0 }); // a store whose own expiry lags behind
     const events: SessionEvent[] = [];
-    const manager = createSessions({ store: lagging, now: () => clock.now, onEvent: (e) => events.push(e), idleTimeout: MIN, lifetime: 10 * MIN, cleanupInterval: false });
+    const manager = createSessions({
+      store: lagging,
+      now: () => clock.now,
+      onEvent: (e) => events.push(e),
+      idleTimeout: MIN,
+      lifetime: 10 * MIN,
+      cleanupInterval: false,
+    });
     const s = await manager.load();
     s.set('a', 1);
     const cookie = `sid=${parseSetCookie((await manager.commit(s)).cookies[0] ?? '').value}`;
@@ -388,7 +404,7 @@ describe('SessionManager', () => {
     assert.equal(s.has('when'), false);
   });
 
-  it('lists and ends a user\'s sessions, optionally keeping the current one (SECURITY 22, 23)', async () => {
+  it("lists and ends a user's sessions, optionally keeping the current one (SECURITY 22, 23)", async () => {
     const { manager, request } = setup();
     const phone = await request(undefined, (s) => (s.userId = 'u1'));
     const laptop = await request(undefined, (s) => (s.userId = 'u1'));

@@ -5,7 +5,11 @@ import { MemoryStore } from '../../src/stores/memory.js';
 
 const store = new MemoryStore();
 const fails = (options: Partial<SessionOptions> & Record<string, unknown>, message: RegExp) =>
-  assert.throws(() => resolveOptions({ store, ...options } as SessionOptions), { name: 'SessionError', code: 'invalid-option', message });
+  assert.throws(() => resolveOptions({ store, ...options } as SessionOptions), {
+    name: 'SessionError',
+    code: 'invalid-option',
+    message,
+  });
 
 describe('options', () => {
   it('has safe defaults: HttpOnly, SameSite=Lax, Path=/, Secure unless plain-http localhost, browser-session cookie', () => {

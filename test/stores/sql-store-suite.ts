@@ -106,15 +106,18 @@ export function sqlStoreSuite(name: string, harness: SqlStoreHarness): void {
     it('a missing table is a store-schema error that says how to create it', async () => {
       const table = harness.table('absent');
       const store = harness.newStore({ table, createTable: false });
-      await assert.rejects(async () => store.get(key()), (error: Error & { code?: string }) => {
-        assert.equal(error.name, 'SessionError');
-        assert.equal(error.code, 'store-schema');
-        assert.ok(error.message.includes(`session table "${table}" is missing`), error.message);
-        assert.match(error.message, /sessionkit migrate/);
-        if (dialect !== 'sqlite') assert.match(error.message, /createTable: true/);
-        assert.doesNotMatch(error.message, /^relation/);
-        return true;
-      });
+      await assert.rejects(
+        async () => store.get(key()),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.name, 'SessionError');
+          assert.equal(error.code, 'store-schema');
+          assert.ok(error.message.includes(`session table "${table}" is missing`), error.message);
+          assert.match(error.message, /sessionkit migrate/);
+          if (dialect !== 'sqlite') assert.match(error.message, /createTable: true/);
+          assert.doesNotMatch(error.message, /^relation/);
+          return true;
+        },
+      );
       await store.close();
     });
 

@@ -60,7 +60,7 @@ describe('SqliteStore', () => {
     await store.close();
     assert.equal(db.open, true);
     assert.equal((db.prepare('SELECT count(*) AS n FROM my_sessions').get() as { n: number }).n, 1);
-    await assert.rejects(store.get(key()), { code: 'store-unavailable' });
+    await assert.rejects(async () => store.get(key()), { code: 'store-unavailable' });
     db.close();
   });
 
@@ -84,7 +84,7 @@ describe('SqliteStore', () => {
     other.exec('BEGIN IMMEDIATE');
     try {
       const started = Date.now();
-      await assert.rejects(store.create(key(), record()), { name: 'SessionError', code: 'store-timeout' });
+      await assert.rejects(async () => store.create(key(), record()), { name: 'SessionError', code: 'store-timeout' });
       assert.ok(Date.now() - started < 2000);
       assert.ok(await store.count()); // reads still work in WAL mode
     } finally {

@@ -7,11 +7,10 @@
  *   npx sessionkit migrate ./data/sessions.db
  *   npx sessionkit migrate postgres://... --print     # print the SQL, run nothing
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Dialect } from '../../stores/sql/errors.js';
 import { tableName } from '../../stores/sql/options.js';
 import { schemaFor } from '../../stores/sql/schema.js';
+import { inTransaction, openSqlite } from '../../stores/sql/sqlite-driver.js';
 
 export const summary = 'create the session table in PostgreSQL, MySQL/MariaDB or an SQLite file';
 
@@ -108,14 +107,11 @@ async function apply({ dialect, location }: Target, statements: string[]): Promi
       await connection.end();
     }
   } else {
-    const { default: Database } = await import('better-sqlite3');
-    if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-    const db = new Database(location);
+    const { db } = openSqlite(location, 'auto');
     try {
-      db.pragma('journal_mode = WAL');
-      db.transaction(() => {
+      inTransaction(db, () => {
         for (const statement of statements) db.exec(statement);
-      })();
+      });
     } finally {
       db.close();
     }
