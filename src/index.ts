@@ -11,6 +11,7 @@ export { isSessionError, SessionError, type SessionErrorCode, withTimeout } from
 export type { EventListener, SessionEvent, SessionEventType } from './core/events.js';
 export { isWellFormedId, newSessionId, storeKeyOf } from './core/id.js';
 export { type CommitResult, createSessions, SessionManager } from './core/manager.js';
+export { isPromise, type MaybePromise } from './core/maybe.js';
 export { type CookieOptions, type Preset, presets, type SessionOptions } from './core/options.js';
 export { clientAddress, type TrustProxy } from './core/proxy.js';
 export type { LoadInput, RequestContext } from './core/request.js';
