@@ -117,21 +117,22 @@ export class CookieStore extends ClientSideStore {
       const text = utf8(opened.plaintext);
       const payload = text === undefined ? undefined : parsePayload(text, codec);
       if (!payload) return MALFORMED;
-      cache.set(name, value, text as string, opened.stale);
+      cache.set(name, value, knownOf(payload.record, payload.issuedAt, payload.id, codec), opened.stale);
       return { ok: true, ...payload, stale: opened.stale };
     };
     this[CLIENT_SIDE] = {
       maxCookieSize,
       maxChunks,
       seal(name, record, issuedAt, id) {
-        const text = encodePayload(record, issuedAt, id, codec);
+        const known = knownOf(record, issuedAt, id, codec);
+        const text = payloadText(known, codec);
         const value = signed ? ring.sign(name, text) : ring.seal(name, text);
         // The browser sends this value back on its next request: remember what it holds,
         // so that request skips the decryption (the value is ours, sealed just now).
-        if (typeof value === 'string') cache.set(name, value, text, false);
+        if (typeof value === 'string') cache.set(name, value, known, false);
         else
           value.then(
-            (v) => cache.set(name, v, text, false),
+            (v) => cache.set(name, v, known, false),
             () => {},
           );
         return value;
@@ -139,10 +140,10 @@ export class CookieStore extends ClientSideStore {
       open(name, value) {
         const hit = cache.get(name, value);
         if (hit) {
-          // The exact string was authenticated for this name before: only the parse is redone
-          // (records are mutated by the session, so they are never shared).
-          const payload = parsePayload(hit.text, codec);
-          if (payload) return { ok: true, ...payload, stale: hit.stale };
+          // The exact string was sealed or authenticated for this name before: only the data
+          // is decoded again (records are mutated by the session, so they are never shared).
+          const { known } = hit;
+          return { ok: true, record: recordOf(known, codec), issuedAt: known.issuedAt, id: known.id, stale: hit.stale };
         }
         const result = signed ? ring.verify(name, value) : ring.open(name, value);
         if (isPromise(result)) return Promise.resolve(result).then((r) => (r.ok ? decode(name, value, r) : r));
@@ -163,17 +164,44 @@ export class CookieStore extends ClientSideStore {
 const MALFORMED = { ok: false, reason: 'malformed' } as const;
 const CACHEABLE_LENGTH = 2048;
 
+/**
+ * A payload this store sealed or opened, kept so the next request carrying its cookie skips
+ * the decryption and most of the parsing. Data and flash stay encoded (JSON text with the
+ * default codec): each hit decodes a private copy.
+ */
+interface Known {
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  deadline: number;
+  issuedAt: number;
+  id: string;
+  userId: string | undefined;
+  persistent: boolean;
+  data: string;
+  flash: string | undefined;
+}
+
 interface CachedOpen {
+  /** The whole cookie value (the map is keyed by its tail). */
+  value: string;
   /** The cookie name the value was sealed for (bound into its authenticated data). */
   name: string;
-  text: string;
+  known: Known;
   stale: boolean;
   /** The cache's use counter when the entry last moved to the back of the eviction order. */
   moved: number;
 }
 
 /**
- * Authenticated cookie values → their plaintext, bounded, evicting about the least
+ * Every sealed or signed value ends in its authentication tag, which is as good as random:
+ * the map is keyed by the value's last characters (cheap to hash) and a hit is confirmed by
+ * comparing the whole value.
+ */
+const TAIL = 24;
+
+/**
+ * Authenticated cookie values → what they hold, bounded, evicting about the least
  * recently used: an entry used again while still in the newest quarter is not moved.
  */
 class OpenedCache {
@@ -188,35 +216,69 @@ class OpenedCache {
   }
 
   get(name: string, value: string): CachedOpen | undefined {
-    if (this.#max === 0 || value.length > CACHEABLE_LENGTH) return undefined;
-    const entry = this.#entries.get(value);
-    if (entry === undefined || entry.name !== name) return undefined;
+    if (this.#max === 0 || value.length > CACHEABLE_LENGTH || value.length < TAIL) return undefined;
+    const tail = value.slice(-TAIL);
+    const entry = this.#entries.get(tail);
+    if (entry === undefined || entry.value !== value || entry.name !== name) return undefined;
     if (this.#uses - entry.moved > this.#max >> 2) {
       // Map keeps insertion order: re-inserting moves the entry to the back.
-      this.#entries.delete(value);
-      this.#entries.set(value, entry);
+      this.#entries.delete(tail);
+      this.#entries.set(tail, entry);
       entry.moved = ++this.#uses;
     }
     return entry;
   }
 
-  set(name: string, value: string, text: string, stale: boolean): void {
-    if (this.#max === 0 || value.length > CACHEABLE_LENGTH) return;
-    if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
-    this.#entries.set(value, { name, text, stale, moved: ++this.#uses });
+  set(name: string, value: string, known: Known, stale: boolean): void {
+    if (this.#max === 0 || value.length > CACHEABLE_LENGTH || value.length < TAIL) return;
+    const tail = value.slice(-TAIL);
+    if (this.#entries.size >= this.#max && !this.#entries.has(tail)) {
+      this.#entries.delete(this.#entries.keys().next().value as string);
+    }
+    this.#entries.set(tail, { value, name, known, stale, moved: ++this.#uses });
   }
 }
 
-function encodePayload(record: SessionRecord, issuedAt: number, id: string, codec: Codec): string {
-  const c = record.createdAt;
-  const data = codec === jsonCodec ? JSON.stringify(record.data) : JSON.stringify(codec.encode(record.data));
-  const flash = record.flash
-    ? codec === jsonCodec
-      ? JSON.stringify(record.flash)
-      : JSON.stringify(codec.encode(record.flash))
-    : '0';
-  const user = record.userId === undefined ? '0' : JSON.stringify(record.userId);
-  return `[${c},${record.lastSeenAt - c},${record.expiresAt - c},${record.deadline - c},${issuedAt - c},${data},${flash},${user},${record.persistent ? 1 : 0},${JSON.stringify(id)}]`;
+function knownOf(record: SessionRecord, issuedAt: number, id: string, codec: Codec): Known {
+  const json = codec === jsonCodec;
+  return {
+    createdAt: record.createdAt,
+    lastSeenAt: record.lastSeenAt,
+    expiresAt: record.expiresAt,
+    deadline: record.deadline,
+    issuedAt,
+    id,
+    userId: record.userId,
+    persistent: record.persistent === true,
+    data: json ? JSON.stringify(record.data) : codec.encode(record.data),
+    flash: record.flash ? (json ? JSON.stringify(record.flash) : codec.encode(record.flash)) : undefined,
+  };
+}
+
+/** A fresh record from a cached payload: data and flash decoded anew, so callers may change them. */
+function recordOf(known: Known, codec: Codec): SessionRecord {
+  const decode = codec === jsonCodec ? JSON.parse : (text: string) => codec.decode(text);
+  const record: SessionRecord = {
+    data: decode(known.data) as Record<string, unknown>,
+    createdAt: known.createdAt,
+    lastSeenAt: known.lastSeenAt,
+    expiresAt: known.expiresAt,
+    deadline: known.deadline,
+  };
+  if (known.flash !== undefined) record.flash = decode(known.flash) as Record<string, unknown[]>;
+  if (known.userId !== undefined) record.userId = known.userId;
+  if (known.persistent) record.persistent = true;
+  return record;
+}
+
+/** The JSON array inside the seal (see Payload); times after the first are relative to it. */
+function payloadText(known: Known, codec: Codec): string {
+  const c = known.createdAt;
+  const json = codec === jsonCodec;
+  const data = json ? known.data : JSON.stringify(known.data);
+  const flash = known.flash === undefined ? '0' : json ? known.flash : JSON.stringify(known.flash);
+  const user = known.userId === undefined ? '0' : JSON.stringify(known.userId);
+  return `[${c},${known.lastSeenAt - c},${known.expiresAt - c},${known.deadline - c},${known.issuedAt - c},${data},${flash},${user},${known.persistent ? 1 : 0},${JSON.stringify(known.id)}]`;
 }
 
 function parsePayload(text: string, codec: Codec): { record: SessionRecord; issuedAt: number; id: string } | undefined {

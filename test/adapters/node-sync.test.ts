@@ -1,0 +1,71 @@
+/**
+ * In-process stores answer without promises, and sessionkit/node then serves the request
+ * in the tick it arrived. A store that throws (rather than rejects) is still a 503.
+ */
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { withSessions } from '../../src/adapters/node.js';
+import { createSessions } from '../../src/core/manager.js';
+import type { SessionRecord } from '../../src/core/store.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import { CookieClient, listen, type Running } from '../helpers/http.js';
+
+/** A real MemoryStore whose reads can be made to throw synchronously, as a broken disk would. */
+class BrittleStore extends MemoryStore {
+  broken = false;
+  override get(key: string) {
+    if (this.broken) throw new Error('disk gone');
+    return super.get(key) as SessionRecord | undefined;
+  }
+}
+
+describe('sessionkit/node with a store that answers at once', () => {
+  const store = new BrittleStore();
+  const manager = createSessions<{ count: number }>({ store, cleanupInterval: false, cookie: { secure: false } });
+  /** For each request: did the handler run before the listener returned, and did it return a promise? */
+  const ticks: { handledInTick: boolean; returnedPromise: boolean }[] = [];
+  let server: Running;
+
+  before(async () => {
+    let handled = false;
+    const listener = withSessions(manager, (_req, res, session) => {
+      handled = true;
+      const count = (session.get('count') ?? 0) + 1;
+      session.set('count', count);
+      res.end(String(count));
+    });
+    server = await listen((req: IncomingMessage, res: ServerResponse) => {
+      handled = false;
+      const returned = listener(req, res);
+      ticks.push({ handledInTick: handled, returnedPromise: returned instanceof Promise });
+    });
+  });
+  after(() => server.close());
+
+  it('runs the handler and commits in the request tick, with no promise in between', async () => {
+    const client = new CookieClient(server.url);
+    assert.equal(await client.text('/'), '1'); // creates the session (a store write)
+    ticks.length = 0;
+    assert.equal(await client.text('/'), '2');
+    assert.equal(await client.text('/'), '3');
+    assert.deepEqual(ticks, [
+      { handledInTick: true, returnedPromise: false },
+      { handledInTick: true, returnedPromise: false },
+    ]);
+  });
+
+  it('a store that throws instead of rejecting gets a 503, and the server keeps serving', async () => {
+    const client = new CookieClient(server.url);
+    await client.fetch('/');
+    store.broken = true;
+    try {
+      const down = await client.fetch('/');
+      assert.equal(down.status, 503);
+      assert.match(await down.text(), /session store/);
+    } finally {
+      store.broken = false;
+    }
+    assert.equal(await client.text('/'), '2');
+  });
+});
