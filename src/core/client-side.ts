@@ -8,7 +8,7 @@
  * values are base64url, which has no '.', so the two forms cannot be confused.
  * Reordered or missing parts fail authentication like any other change.
  */
-import { type CookieAttributes, serializeCookie } from './cookie.js';
+import { type CookieAttributes, nameAt, serializeCookie, skipSpace } from './cookie.js';
 import { SessionError } from './errors.js';
 import type { SessionEvent } from './events.js';
 import { isPromise, type MaybePromise } from './maybe.js';
@@ -304,12 +304,16 @@ function collectCookies(header: string | null | undefined, name: string, maxChun
     if (end === -1) end = header.length;
     const eq = header.indexOf('=', start);
     if (eq !== -1 && eq < end) {
-      const key = header.slice(start, eq).trim();
+      // Compare the name in place (no substring per cookie): `name`, or `name.<digit>`.
+      const length = nameAt(header, start, eq);
+      const from = skipSpace(header, start);
       let index = -1;
-      if (key === name) index = 0;
-      else if (key.length === name.length + 2 && key.startsWith(name) && key[name.length] === '.') {
-        const digit = key.charCodeAt(name.length + 1) - 48;
-        if (digit >= 1 && digit < maxChunks) index = digit;
+      if ((length === name.length || length === name.length + 2) && header.startsWith(name, from)) {
+        if (length === name.length) index = 0;
+        else if (header.charCodeAt(from + name.length) === 46) {
+          const digit = header.charCodeAt(from + name.length + 1) - 48;
+          if (digit >= 1 && digit < maxChunks) index = digit;
+        }
       }
       if (index >= 0) {
         let value = header.slice(eq + 1, end).trim();
@@ -325,7 +329,6 @@ function collectCookies(header: string | null | undefined, name: string, maxChun
   return { values, present };
 }
 
-/** Joins the chunks back into one value, or says why it cannot. */
 function assemble(found: Collected): string | { reason: string } {
   const head = found.values.get(0);
   if (!head) return { reason: 'truncated' };

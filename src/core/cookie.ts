@@ -50,19 +50,37 @@ export function getCookieValues(header: string | null | undefined, name: string)
     let end = header.indexOf(';', start);
     if (end === -1) end = header.length;
     const eq = header.indexOf('=', start);
-    if (eq !== -1 && eq < end) {
-      const key = header.slice(start, eq).trim();
-      if (key === name) {
-        let value = header.slice(eq + 1, end).trim();
-        if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) {
-          value = value.slice(1, -1);
-        }
-        found.push(value);
+    // Compare the name in place (no substring per cookie): most headers carry other cookies too.
+    if (
+      eq !== -1 &&
+      eq < end &&
+      nameAt(header, start, eq) === name.length &&
+      header.startsWith(name, skipSpace(header, start))
+    ) {
+      let value = header.slice(eq + 1, end).trim();
+      if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) {
+        value = value.slice(1, -1);
       }
+      found.push(value);
     }
     start = end + 1;
   }
   return found;
+}
+
+/** Index of the first character from `from` that is not whitespace or a control character. */
+export function skipSpace(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && text.charCodeAt(i) <= 32) i++;
+  return i;
+}
+
+/** Length of the cookie name between `start` and the '=' at `eq`, surrounding whitespace excluded. */
+export function nameAt(header: string, start: number, eq: number): number {
+  const from = skipSpace(header, start);
+  let to = eq;
+  while (to > from && header.charCodeAt(to - 1) <= 32) to--;
+  return to - from;
 }
 
 /** Every cookie in the header, first occurrence of each name wins. */

@@ -48,6 +48,7 @@ export interface MysqlStoreOptions {
 }
 
 const STORE = 'MysqlStore';
+const ER_LOCK_DEADLOCK = 1213;
 const ER_DUP_ENTRY = 1062;
 const LIVE = 'expires_at > ? AND deadline > ?';
 
@@ -185,9 +186,18 @@ export class MysqlStore implements Store {
 
   async prune(): Promise<number> {
     return pruneInBatches(this.#prune, async (limit) => {
-      if (this.#closed) return 0;
       const sql = `${this.#sql.prune} LIMIT ${limit}`;
-      return ((await this.#execute('prune', sql, [this.#now()])) as ResultSetHeader).affectedRows;
+      // Two instances pruning at once can deadlock on InnoDB's range locks; the loser's batch
+      // was rolled back, so it simply runs again.
+      for (let attempt = 1; ; attempt++) {
+        if (this.#closed) return 0;
+        try {
+          return ((await this.#execute('prune', sql, [this.#now()])) as ResultSetHeader).affectedRows;
+        } catch (error) {
+          const errno = ((error as { cause?: { errno?: number } }).cause ?? {}).errno;
+          if (errno !== ER_LOCK_DEADLOCK || attempt >= 3) throw error;
+        }
+      }
     });
   }
 
