@@ -126,6 +126,37 @@ describe('CookieStore through the manager', () => {
     assert.throws(() => new CookieStore({ keys: [KEY], openCache: -1 }), /openCache/);
   });
 
+  it('a cookie the store sealed opens from its cache; others, and altered copies, are decrypted', async () => {
+    const { request, header, store } = setup();
+    let decrypted = 0;
+    const open = store.keyRing.open.bind(store.keyRing);
+    store.keyRing.open = (name, value) => {
+      decrypted++;
+      return open(name, value);
+    };
+    await request((s) => s.set('n', { list: [1] }));
+    const cookie = header();
+    const first = await request(() => {}, cookie);
+    assert.deepEqual(first.session.get('n'), { list: [1] });
+    assert.equal(decrypted, 0, 'the value sealed on the last response needs no decryption');
+    // Each hit hands out its own copy: changing one request's value in place leaks nowhere.
+    (first.session.get('n') as { list: number[] }).list.push(2);
+    assert.deepEqual((await request(() => {}, cookie)).session.get('n'), { list: [1] });
+    // The same session sealed by another store with the same key: decrypted once, then cached.
+    const other = setup();
+    await other.request((s) => s.set('n', 7));
+    const foreign = other.header();
+    assert.equal((await request(() => {}, foreign)).session.get('n'), 7);
+    assert.equal((await request(() => {}, foreign)).session.get('n'), 7);
+    assert.equal(decrypted, 1);
+    // A cached value with one character changed is not served from the cache, and fails to open.
+    const value = cookie.slice(cookie.indexOf('=') + 1);
+    const middle = Math.floor(value.length / 2);
+    const altered = `sid=${value.slice(0, middle)}${value[middle] === 'A' ? 'B' : 'A'}${value.slice(middle + 1)}`;
+    assert.equal((await request(() => {}, altered)).session.get('n'), undefined);
+    assert.equal(decrypted, 2);
+  });
+
   it('rotation: a cookie sealed with an older key opens and is re-sealed with the newest on the same response (SECURITY 29)', async () => {
     const oldKey = generateKey();
     const before = setup({ keys: [oldKey] });
