@@ -21,8 +21,7 @@ import type { SessionManager } from '../core/manager.js';
 import { type TrustProxy, validateTrustProxy } from '../core/proxy.js';
 import type { RequestContext } from '../core/request.js';
 import type { Session, SessionData } from '../core/session.js';
-import { isPromise, type MaybePromise } from '../core/maybe.js';
-import { commitBeforeHeaders, nodeRequestContext, replyWithError } from './node.js';
+import { commitBeforeHeaders, nodeRequestContext, replyWithError, withLoadedSession } from './node.js';
 
 export type { GuardOptions } from '../core/guards.js';
 
@@ -83,16 +82,10 @@ export function expressSessions<T extends SessionData>(
       );
       next();
     };
-    let loaded: MaybePromise<Session<T>>;
-    try {
-      loaded = manager.loadNow(expressRequestContext(req, trustProxy));
-    } catch (error) {
-      onError(error, req, res, next);
-      return;
-    }
     // An in-process store answers at once: the next handler then runs in this same tick.
-    if (isPromise(loaded)) Promise.resolve(loaded).then(attach, (error: unknown) => onError(error, req, res, next));
-    else attach(loaded);
+    withLoadedSession(manager, expressRequestContext(req, trustProxy), attach, (error) =>
+      onError(error, req, res, next),
+    );
   }) as ExpressSessions<T>;
 
   const get = (req: IncomingMessage): Session<T> => {

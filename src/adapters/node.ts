@@ -214,20 +214,35 @@ export function withSessions<T extends SessionData>(
       handlerFailed(error, res);
     }
   };
-  return (req, res) => {
-    let loaded: MaybePromise<Session<T>>;
-    try {
-      loaded = manager.loadNow(nodeRequestContext(req, trustProxy));
-    } catch (error) {
-      onError(error, req, res);
-      return;
-    }
-    if (!isPromise(loaded)) return run(req, res, loaded);
-    return Promise.resolve(loaded).then(
+  return (req, res) =>
+    withLoadedSession(
+      manager,
+      nodeRequestContext(req, trustProxy),
       (session) => run(req, res, session),
-      (error: unknown) => onError(error, req, res),
+      (error) => onError(error, req, res),
     );
-  };
+}
+
+/**
+ * Loads the request's session and hands it to `use`: in this same tick when the store
+ * answers at once, later otherwise. A store failure goes to `fail` instead, whether the
+ * store threw or rejected. Shared by the node-based adapters.
+ */
+export function withLoadedSession<T extends SessionData>(
+  manager: SessionManager<T>,
+  context: RequestContext,
+  use: (session: Session<T>) => void | Promise<void>,
+  fail: (error: unknown) => void,
+): void | Promise<void> {
+  let loaded: MaybePromise<Session<T>>;
+  try {
+    loaded = manager.loadNow(context);
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  if (!isPromise(loaded)) return use(loaded);
+  return Promise.resolve(loaded).then(use, fail);
 }
 
 function noop(): void {}

@@ -329,6 +329,7 @@ function collectCookies(header: string | null | undefined, name: string, maxChun
   return { values, present };
 }
 
+/** Joins the chunks back into one value, or says why it cannot. */
 function assemble(found: Collected): string | { reason: string } {
   const head = found.values.get(0);
   if (!head) return { reason: 'truncated' };

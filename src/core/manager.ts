@@ -202,20 +202,22 @@ export class SessionManager<T extends SessionData = SessionData> {
 
   #verifyIds(values: string[]): MaybePromise<{ id: string; stale: boolean } | undefined> {
     const ring = this.options.keyRing!;
+    const name = this.options.cookie.name;
     for (let i = 0; i < values.length; i++) {
-      const result = ring.verifyToken(this.options.cookie.name, values[i]);
-      if (isPromise(result)) {
-        // Web Crypto: check this value and the rest one after another.
-        return Promise.resolve(result).then(async (first) => {
-          if (first.ok && isWellFormedId(first.text)) return { id: first.text, stale: first.stale };
-          for (const value of values.slice(i + 1)) {
-            const next = await ring.verifyToken(this.options.cookie.name, value);
-            if (next.ok && isWellFormedId(next.text)) return { id: next.text, stale: next.stale };
-          }
-          return undefined;
-        });
-      }
-      if (result.ok && isWellFormedId(result.text)) return { id: result.text, stale: result.stale };
+      const result = ring.verifyToken(name, values[i]);
+      // Web Crypto answers later: check this value, then the rest, one after another.
+      if (isPromise(result))
+        return Promise.resolve(result).then((r) => verifiedId(r) ?? this.#verifyIdsLater(values.slice(i + 1)));
+      const found = verifiedId(result);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  async #verifyIdsLater(values: string[]): Promise<{ id: string; stale: boolean } | undefined> {
+    for (const value of values) {
+      const found = verifiedId(await this.options.keyRing!.verifyToken(this.options.cookie.name, value));
+      if (found) return found;
     }
     return undefined;
   }
@@ -234,17 +236,16 @@ export class SessionManager<T extends SessionData = SessionData> {
    */
   commitNow(session: Session<T>): MaybePromise<CommitResult> {
     const state = session[STATE];
-    // The rare paths (new, regenerated, destroyed sessions; cookie stores) take the general route.
     if (this.#clientSide) {
       const sent = this.#clientSide.commit(session, this.options.now());
-      if (isPromise(sent)) return Promise.resolve(sent).then((cookies) => this.#clientSideResult(state, cookies));
-      return this.#clientSideResult(state, sent);
+      if (isPromise(sent)) return Promise.resolve(sent).then((cookies) => this.#finish(state, { cookies }));
+      return this.#finish(state, { cookies: sent });
     }
+    // The rare paths (new, regenerated and destroyed sessions) take the general route.
     if (state.destroyKeys.length > 0 || state.regenerate) return this.#commitFully(session);
     if (state.persistedKey === undefined) {
       if (hasContent(state) || state.clearCookie) return this.#commitFully(session);
-      resetTracking(state);
-      return { cookies: [], headers: NO_HEADERS };
+      return this.#finish(state, { cookies: [] });
     }
     const key = state.persistedKey;
     const now = this.options.now();
@@ -270,8 +271,7 @@ export class SessionManager<T extends SessionData = SessionData> {
         ? ok.then((done) => this.#written(session, now, key, done, state.persistent))
         : this.#written(session, now, key, ok, state.persistent);
     }
-    resetTracking(state);
-    return { cookies: [], headers: NO_HEADERS };
+    return this.#finish(state, { cookies: [] });
   }
 
   /** After an update or touch: start over if the record was gone, else re-issue the cookie when asked. */
@@ -281,20 +281,15 @@ export class SessionManager<T extends SessionData = SessionData> {
     if (!ok) this.#revoked(session, now, key, out);
     else if (reissue) {
       const issued = this.#issue(state, now, out);
-      if (issued) {
-        return issued.then(() => {
-          resetTracking(state);
-          return this.#result(out);
-        });
-      }
+      if (issued) return issued.then(() => this.#finish(state, out));
     }
-    resetTracking(state);
-    return this.#result(out);
+    return this.#finish(state, out);
   }
 
-  #clientSideResult(state: SessionState, cookies: string[]): CommitResult {
+  /** Ends a commit: the session's change tracking starts over, and the result goes out. */
+  #finish(state: SessionState, out: Issued): CommitResult {
     resetTracking(state);
-    return this.#result({ cookies });
+    return this.#result(out);
   }
 
   async #commitFully(session: Session<T>): Promise<CommitResult> {
@@ -316,8 +311,7 @@ export class SessionManager<T extends SessionData = SessionData> {
       } else if (state.clearCookie) {
         this.#clear(state, out);
       }
-      resetTracking(state);
-      return this.#result(out);
+      return this.#finish(state, out);
     }
     if (state.regenerate) {
       const oldKey = state.persistedKey;
@@ -329,8 +323,7 @@ export class SessionManager<T extends SessionData = SessionData> {
         this.#emit({ type: 'regenerated', at: now, key: state.persistedKey, userId: state.userId });
         await this.#issue(state, now, out);
       }
-      resetTracking(state);
-      return this.#result(out);
+      return this.#finish(state, out);
     }
     // Destroyed and replaced by nothing new: what is left is an ordinary update or touch.
     return this.commitNow(session);
@@ -572,6 +565,13 @@ export class SessionManager<T extends SessionData = SessionData> {
 
 const EMPTY_MAP: ReadonlyMap<string, unknown> = new Map();
 const EMPTY_SET: ReadonlySet<string> = new Set();
+
+/** The session id a verified token carries, when it is one. */
+function verifiedId(
+  result: { ok: true; text: string; stale: boolean } | { ok: false },
+): { id: string; stale: boolean } | undefined {
+  return result.ok && isWellFormedId(result.text) ? { id: result.text, stale: result.stale } : undefined;
+}
 
 function unsupported(operation: string): SessionError {
   return new SessionError('invalid-state', `this store does not support ${operation} (it keeps no per-user index)`);

@@ -12,6 +12,7 @@ import { MAX_COOKIE_BYTES } from '../core/cookie.js';
 import { SessionError } from '../core/errors.js';
 import { type KeyInput, KeyRing, utf8 } from '../core/keyring.js';
 import { isPromise, type MaybePromise } from '../core/maybe.js';
+import { Recency } from '../core/recency.js';
 import type { SessionRecord } from '../core/store.js';
 
 export { generateKey, type KeyInput, KeyRing } from '../core/keyring.js';
@@ -189,7 +190,7 @@ interface CachedOpen {
   name: string;
   known: Known;
   stale: boolean;
-  /** The cache's use counter when the entry last moved to the back of the eviction order. */
+  /** When the entry last moved to the back of the eviction order (see Recency). */
   moved: number;
 }
 
@@ -207,12 +208,13 @@ const TAIL = 24;
 class OpenedCache {
   readonly #max: number;
   readonly #entries = new Map<string, CachedOpen>();
-  #uses = 0;
+  readonly #recency: Recency;
 
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 0)
       invalid('openCache', `must be a whole number of entries, 0 to disable (got ${String(max)})`);
     this.#max = max;
+    this.#recency = new Recency(max);
   }
 
   get(name: string, value: string): CachedOpen | undefined {
@@ -220,12 +222,7 @@ class OpenedCache {
     const tail = value.slice(-TAIL);
     const entry = this.#entries.get(tail);
     if (entry === undefined || entry.value !== value || entry.name !== name) return undefined;
-    if (this.#uses - entry.moved > this.#max >> 2) {
-      // Map keeps insertion order: re-inserting moves the entry to the back.
-      this.#entries.delete(tail);
-      this.#entries.set(tail, entry);
-      entry.moved = ++this.#uses;
-    }
+    this.#recency.use(this.#entries, tail, entry);
     return entry;
   }
 
@@ -235,7 +232,7 @@ class OpenedCache {
     if (this.#entries.size >= this.#max && !this.#entries.has(tail)) {
       this.#entries.delete(this.#entries.keys().next().value as string);
     }
-    this.#entries.set(tail, { value, name, known, stale, moved: ++this.#uses });
+    this.#entries.set(tail, { value, name, known, stale, moved: this.#recency.stamp() });
   }
 }
 

@@ -7,6 +7,7 @@
 import { type Codec, jsonCodec } from '../core/codec.js';
 import { SessionError } from '../core/errors.js';
 import type { MaybePromise } from '../core/maybe.js';
+import { Recency } from '../core/recency.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 
 export interface MemoryStoreOptions {
@@ -25,7 +26,7 @@ interface Entry {
   data: string;
   flash: string | undefined;
   meta: Omit<SessionRecord, 'data' | 'flash'>;
-  /** The store's use counter when the entry last moved to the back of the eviction order. */
+  /** When the entry last moved to the back of the eviction order (see Recency). */
   moved: number;
 }
 
@@ -39,8 +40,7 @@ export class MemoryStore implements Store {
   readonly #byUser = new Map<string, Set<string>>();
   readonly #max: number;
   readonly #now: () => number;
-  /** Counts moves to the back of the eviction order (inserts and reads that move). */
-  #uses = 0;
+  readonly #recency: Recency;
 
   constructor(options: MemoryStoreOptions = {}) {
     const max = options.maxSessions ?? 100_000;
@@ -51,6 +51,7 @@ export class MemoryStore implements Store {
       );
     }
     this.#max = max;
+    this.#recency = new Recency(max);
     this.codec = options.codec ?? jsonCodec;
     this.#now = options.now ?? Date.now;
     if (!options.quiet && !warned && globalThis.process?.env?.NODE_ENV === 'production') {
@@ -73,14 +74,8 @@ export class MemoryStore implements Store {
   get(key: string): MaybePromise<SessionRecord | undefined> {
     const entry = this.#live(key);
     if (!entry) return undefined;
-    // Map order is the eviction order. A session used again recently enough that it is far
-    // from the front stays where it is: eviction is least-recently-used within a quarter of
-    // maxSessions, and a busy session costs no Map re-insert per request.
-    if (this.#uses - entry.moved > this.#max >> 2) {
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-      entry.moved = ++this.#uses;
-    }
+    // Map order is the eviction order; a busy session is not re-inserted on every read.
+    this.#recency.use(this.#entries, key, entry);
     const meta = entry.meta;
     const record: SessionRecord = {
       data: this.codec.decode(entry.data) as SessionRecord['data'],
@@ -102,7 +97,7 @@ export class MemoryStore implements Store {
       data: this.codec.encode(record.data),
       flash: this.#encodeFlash(record),
       meta: metaOf(record),
-      moved: ++this.#uses,
+      moved: this.#recency.stamp(),
     });
     return true;
   }

@@ -194,7 +194,7 @@ export class MysqlStore implements Store {
         try {
           return ((await this.#execute('prune', sql, [this.#now()])) as ResultSetHeader).affectedRows;
         } catch (error) {
-          const errno = ((error as { cause?: { errno?: number } }).cause ?? {}).errno;
+          const errno = (error as { cause?: { errno?: number } }).cause?.errno;
           if (errno !== ER_LOCK_DEADLOCK || attempt >= 3) throw error;
         }
       }

@@ -6,50 +6,22 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createSessions } from '../../src/core/manager.js';
 import { loadNodeSqlite, type SqliteDatabase } from '../../src/stores/sql/sqlite-driver.js';
 import { SqliteStore } from '../../src/stores/sqlite.js';
-import { key, record, storeConformance } from '../conformance/store-suite.js';
-import { sqlStoreSuite } from './sql-store-suite.js';
+import { key, record } from '../conformance/store-suite.js';
+import { sqliteSuites } from '../helpers/sqlite-suites.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sqlite = loadNodeSqlite();
 
 if (sqlite) {
-  const dir = mkdtempSync(join(tmpdir(), 'sessionkit-node-sqlite-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  let files = 0;
-  const file = () => join(dir, `nested/dir-${++files}/sessions.db`);
+  const file = sqliteSuites('SqliteStore on node:sqlite', { driver: 'node:sqlite' });
   const open = (path: string): SqliteDatabase => new sqlite.DatabaseSync(path);
-
-  storeConformance('SqliteStore on node:sqlite', {
-    create: () => new SqliteStore({ path: file(), driver: 'node:sqlite' }),
-  });
-
-  sqlStoreSuite('SqliteStore on node:sqlite', {
-    dialect: 'sqlite',
-    table: (name) => name,
-    newStore: (options) => new SqliteStore({ path: ':memory:', driver: 'node:sqlite', ...options }),
-    construct: (options) => new SqliteStore({ path: ':memory:', driver: 'node:sqlite', ...options }),
-    constructEmpty: () => new SqliteStore({} as never),
-    requiredOption: /path/,
-    migrate: (table) => {
-      const path = file();
-      return {
-        runs: [
-          [`sqlite:${path}`, '--table', table],
-          [path, '--table', table],
-        ],
-        open: () => new SqliteStore({ path, table, createTable: false, driver: 'node:sqlite' }),
-        refused: [path, '--table', 'bad name'],
-      };
-    },
-  });
 
   describe('SqliteStore on node:sqlite', () => {
     it('opens the file in WAL mode and keeps sessions across a restart', async () => {

@@ -1,41 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createSessions } from '../../src/core/manager.js';
 import { SqliteStore } from '../../src/stores/sqlite.js';
-import { change, key, record, storeConformance } from '../conformance/store-suite.js';
-import { sqlStoreSuite } from './sql-store-suite.js';
+import { change, key, record } from '../conformance/store-suite.js';
+import { sqliteSuites } from '../helpers/sqlite-suites.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sessionkit-sqlite-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-const file = () => join(dir, `nested/dir-${++files}/sessions.db`);
-
-storeConformance('SqliteStore', { create: () => new SqliteStore({ path: file() }) });
-
-sqlStoreSuite('SqliteStore', {
-  dialect: 'sqlite',
-  // Every store has a database of its own, so the plain name is unique enough.
-  table: (name) => name,
-  newStore: (options) => new SqliteStore({ path: ':memory:', ...options }),
-  construct: (options) => new SqliteStore({ path: ':memory:', ...options }),
-  constructEmpty: () => new SqliteStore({} as never),
-  requiredOption: /path/,
-  migrate: (table) => {
-    const path = file();
-    return {
-      runs: [
-        [`sqlite:${path}`, '--table', table],
-        [path, '--table', table],
-      ],
-      open: () => new SqliteStore({ path, table, createTable: false }),
-      refused: [path, '--table', 'bad name'],
-    };
-  },
-});
+const file = sqliteSuites('SqliteStore');
 
 describe('SqliteStore', () => {
   it('creates the directory, uses WAL, and keeps sessions across a restart', async () => {
