@@ -12,7 +12,6 @@ import { MAX_COOKIE_BYTES } from '../core/cookie.js';
 import { SessionError } from '../core/errors.js';
 import { type KeyInput, KeyRing, utf8 } from '../core/keyring.js';
 import { isPromise, type MaybePromise } from '../core/maybe.js';
-import { Recency } from '../core/recency.js';
 import type { SessionRecord } from '../core/store.js';
 
 export { generateKey, type KeyInput, KeyRing } from '../core/keyring.js';
@@ -44,8 +43,9 @@ export interface CookieStoreOptions {
   engine?: 'auto' | 'node' | 'web';
   /**
    * How many recently opened cookie values (up to 2 KB each) to remember, so a browser
-   * repeating the same cookie skips the decryption. Expiry and revocation are still
-   * checked on every request. Default 1000; 0 turns it off.
+   * repeating the same cookie skips the decryption. A value is remembered from the second
+   * time it arrives. Expiry and revocation are still checked on every request. Default
+   * 1000; 0 turns it off.
    */
   openCache?: number;
 }
@@ -118,30 +118,22 @@ export class CookieStore extends ClientSideStore {
       const text = utf8(opened.plaintext);
       const payload = text === undefined ? undefined : parsePayload(text, codec);
       if (!payload) return MALFORMED;
-      cache.set(name, value, knownOf(payload.record, payload.issuedAt, payload.id, codec), opened.stale);
+      cache.offer(name, value, () => knownOf(payload.record, payload.issuedAt, payload.id, codec), opened.stale);
       return { ok: true, ...payload, stale: opened.stale };
     };
     this[CLIENT_SIDE] = {
       maxCookieSize,
       maxChunks,
       seal(name, record, issuedAt, id) {
-        const known = knownOf(record, issuedAt, id, codec);
-        const text = payloadText(known, codec);
-        const value = signed ? ring.sign(name, text) : ring.seal(name, text);
-        // The browser sends this value back on its next request: remember what it holds,
-        // so that request skips the decryption (the value is ours, sealed just now).
-        if (typeof value === 'string') cache.set(name, value, known, false);
-        else
-          value.then(
-            (v) => cache.set(name, v, known, false),
-            () => {},
-          );
-        return value;
+        // Not cached here: most sealed values are sent back once and replaced (every request
+        // changes the session), and remembering each would cost more than decrypting it.
+        const text = payloadText(knownOf(record, issuedAt, id, codec), codec);
+        return signed ? ring.sign(name, text) : ring.seal(name, text);
       },
       open(name, value) {
         const hit = cache.get(name, value);
         if (hit) {
-          // The exact string was sealed or authenticated for this name before: only the data
+          // The exact string was authenticated for this name before: only the data
           // is decoded again (records are mutated by the session, so they are never shared).
           const { known } = hit;
           return { ok: true, record: recordOf(known, codec), issuedAt: known.issuedAt, id: known.id, stale: hit.stale };
@@ -190,8 +182,10 @@ interface CachedOpen {
   name: string;
   known: Known;
   stale: boolean;
-  /** When the entry last moved to the back of the eviction order (see Recency). */
-  moved: number;
+  /** The map key: the value's last TAIL characters. */
+  tail: string;
+  /** Used since the clock hand last passed it: spared once. */
+  used: boolean;
 }
 
 /**
@@ -200,39 +194,84 @@ interface CachedOpen {
  * comparing the whole value.
  */
 const TAIL = 24;
+/** How many used entries one insertion may pass over before it evicts regardless. */
+const SPARE = 4;
+
+/** Characters of a value's tail that make its fingerprint: 7 × 7 bits, an exact double. */
+const PRINT = 7;
 
 /**
- * Authenticated cookie values → what they hold, bounded, evicting about the least
- * recently used: an entry used again while still in the newest quarter is not moved.
+ * Authenticated cookie values → what they hold, bounded, evicting with a clock: a fixed ring
+ * of slots swept by a hand, which spares an entry used since it last came round. An insertion
+ * costs one map delete and one set, whatever the size; no reordering on a hit.
+ *
+ * Admission: a value earns a slot the second time it is offered. A browser changing its
+ * session on every request sends each value once; caching those would only churn the
+ * ring. The first sightings are fingerprints in a small direct-mapped table that allocates
+ * nothing; a fingerprint collision only admits a value early.
  */
 class OpenedCache {
   readonly #max: number;
   readonly #entries = new Map<string, CachedOpen>();
-  readonly #recency: Recency;
+  readonly #slots: (CachedOpen | undefined)[];
+  #hand = 0;
+  readonly #seen: Float64Array;
 
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 0)
       invalid('openCache', `must be a whole number of entries, 0 to disable (got ${String(max)})`);
     this.#max = max;
-    this.#recency = new Recency(max);
+    this.#slots = new Array(max).fill(undefined);
+    this.#seen = new Float64Array(max === 0 ? 0 : 2 ** Math.ceil(Math.log2(Math.max(64, max * 2))));
+  }
+
+  /** Remembers an opened value if it was offered before; `known` is only built then. */
+  offer(name: string, value: string, known: () => Known, stale: boolean): void {
+    if (this.#max === 0 || value.length > CACHEABLE_LENGTH || value.length < TAIL) return;
+    let print = 0;
+    for (let i = value.length - PRINT; i < value.length; i++) print = print * 128 + (value.charCodeAt(i) & 127);
+    const seen = this.#seen;
+    const slot = print % seen.length;
+    if (seen[slot] !== print) {
+      seen[slot] = print;
+      return;
+    }
+    this.#set(name, value, known(), stale);
   }
 
   get(name: string, value: string): CachedOpen | undefined {
     if (this.#max === 0 || value.length > CACHEABLE_LENGTH || value.length < TAIL) return undefined;
-    const tail = value.slice(-TAIL);
-    const entry = this.#entries.get(tail);
+    const entry = this.#entries.get(value.slice(-TAIL));
     if (entry === undefined || entry.value !== value || entry.name !== name) return undefined;
-    this.#recency.use(this.#entries, tail, entry);
+    entry.used = true;
     return entry;
   }
 
-  set(name: string, value: string, known: Known, stale: boolean): void {
-    if (this.#max === 0 || value.length > CACHEABLE_LENGTH || value.length < TAIL) return;
+  #set(name: string, value: string, known: Known, stale: boolean): void {
     const tail = value.slice(-TAIL);
-    if (this.#entries.size >= this.#max && !this.#entries.has(tail)) {
-      this.#entries.delete(this.#entries.keys().next().value as string);
+    const same = this.#entries.get(tail);
+    if (same !== undefined) {
+      // The same value again (or, as good as never, another with the same tail): refresh in place.
+      same.value = value;
+      same.name = name;
+      same.known = known;
+      same.stale = stale;
+      return;
     }
-    this.#entries.set(tail, { value, name, known, stale, moved: this.#recency.stamp() });
+    const slots = this.#slots;
+    let hand = this.#hand;
+    for (let spared = 0; spared < SPARE; spared++) {
+      const entry = slots[hand];
+      if (entry === undefined || !entry.used) break;
+      entry.used = false;
+      hand = hand + 1 === slots.length ? 0 : hand + 1;
+    }
+    const evicted = slots[hand];
+    if (evicted !== undefined) this.#entries.delete(evicted.tail);
+    const entry: CachedOpen = { value, name, known, stale, tail, used: false };
+    slots[hand] = entry;
+    this.#entries.set(tail, entry);
+    this.#hand = hand + 1 === slots.length ? 0 : hand + 1;
   }
 }
 
