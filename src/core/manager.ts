@@ -157,10 +157,11 @@ export class SessionManager<T extends SessionData = SessionData> {
   }
 
   #loadKey(loading: Loading, id: string, key: string, stale: boolean): MaybePromise<Session<T>> {
-    const record = this.#call('get', () => this.store.get(key));
-    return isPromise(record)
-      ? record.then((r) => this.#loaded(loading, id, key, stale, r))
-      : this.#loaded(loading, id, key, stale, record);
+    return this.#callThen(
+      'get',
+      () => this.store.get(key),
+      (record) => this.#loaded(loading, id, key, stale, record),
+    );
   }
 
   #loaded(loading: Loading, id: string, key: string, stale: boolean, record: SessionRecord | undefined): Session<T> {
@@ -258,18 +259,20 @@ export class SessionManager<T extends SessionData = SessionData> {
         flash: state.flashChanged,
       };
       const record = toRecord(state);
-      const ok = this.#call('update', () => this.store.update(key, record, change));
       const reissue = state.cookieChanged || (state.persistent && this.options.idleTimeout !== false);
-      return isPromise(ok)
-        ? ok.then((done) => this.#written(session, now, key, done, reissue))
-        : this.#written(session, now, key, ok, reissue);
+      return this.#callThen(
+        'update',
+        () => this.store.update(key, record, change),
+        (ok) => this.#written(session, now, key, ok, reissue),
+      );
     }
     if (state.touch || this.#touchDue(state, now)) {
       this.#slide(state, now);
-      const ok = this.#call('touch', () => this.store.touch(key, state.expiresAt, state.lastSeenAt));
-      return isPromise(ok)
-        ? ok.then((done) => this.#written(session, now, key, done, state.persistent))
-        : this.#written(session, now, key, ok, state.persistent);
+      return this.#callThen(
+        'touch',
+        () => this.store.touch(key, state.expiresAt, state.lastSeenAt),
+        (ok) => this.#written(session, now, key, ok, state.persistent),
+      );
     }
     return this.#finish(state, { cookies: [] });
   }
@@ -532,16 +535,26 @@ export class SessionManager<T extends SessionData = SessionData> {
    * store timeout. Either way a failure becomes a SessionError and a 'store-error' event.
    */
   #call<R>(operation: string, run: () => MaybePromise<R>): MaybePromise<R> {
+    return this.#callThen(operation, run, same);
+  }
+
+  /** `#call` then `next` with its answer: one promise step, not two, when the store waits. */
+  #callThen<R, V>(
+    operation: string,
+    run: () => MaybePromise<R>,
+    next: (answer: R) => MaybePromise<V>,
+  ): MaybePromise<V> {
     let answer: MaybePromise<R>;
     try {
       answer = run();
     } catch (error) {
       throw this.#storeFailure(error, operation);
     }
-    if (!isPromise(answer)) return answer;
+    if (!isPromise(answer)) return next(answer);
     const promise = Promise.resolve(answer);
     const bounded = this.store.boundsLatency ? promise : withTimeout(promise, this.options.storeTimeout, operation);
-    return bounded.catch((error: unknown) => {
+    // Only the store's failure is a store failure: what `next` throws passes through as it is.
+    return bounded.then(next, (error: unknown) => {
       throw this.#storeFailure(error, operation);
     });
   }
@@ -563,6 +576,7 @@ export class SessionManager<T extends SessionData = SessionData> {
   }
 }
 
+const same = <V>(value: V): V => value;
 const EMPTY_MAP: ReadonlyMap<string, unknown> = new Map();
 const EMPTY_SET: ReadonlySet<string> = new Set();
 

@@ -12,7 +12,7 @@ import { SessionError } from '../core/errors.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 import { CircuitBreaker, type CircuitState, validateBreakerOptions } from './redis/circuit-breaker.js';
 import { type RedisClientLike, type RedisDriver, driverFor, toPairs } from './redis/driver.js';
-import { allFields, changedFields, fromFields } from './redis/fields.js';
+import { allFields, fromFields, updateArguments } from './redis/fields.js';
 import { ClusterIndex } from './redis/cluster-index.js';
 import {
   createScript,
@@ -139,14 +139,6 @@ export class RedisStore implements Store {
 
   async update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
     const userId = record.userId ?? '';
-    let set: string[];
-    let deleted: string[];
-    if (change.cleared) {
-      set = allFields(record, this.codec);
-      deleted = [];
-    } else {
-      ({ set, deleted } = changedFields(record, change, this.codec));
-    }
     const reply = (await this.#run('update', () =>
       updateScript.run(
         this.#driver,
@@ -160,9 +152,7 @@ export class RedisStore implements Store {
           String(this.#cap),
           String(Date.now()),
           change.cleared ? '1' : '0',
-          String(deleted.length),
-          ...deleted,
-          ...set,
+          ...updateArguments(record, change, this.codec),
         ],
       ),
     )) as [number, string?];

@@ -102,6 +102,40 @@ describe('RedisStore on a real Redis', () => {
     assert.equal((await store.get(k))?.data.keep, 'x'.repeat(1000));
   });
 
+  it('update: metadata written when it changes, removed when it goes, untouched otherwise; clear keeps only the new data', async () => {
+    const store = new RedisStore({ client, prefix });
+    const k = key();
+    const hash = () => client.hgetall(`${prefix}s:${k}`);
+    const r = record({ data: { a: 1, b: 2 } });
+    await store.create(k, r);
+    const signedIn = { ...r, userId: 'u-meta', persistent: true, client: { userAgent: 'UA', ip: '192.0.2.9' } };
+    assert.equal(await store.update(k, signedIn, change({})), true);
+    let h = await hash();
+    assert.deepEqual([h.u, h.p, h.a, h.i], ['u-meta', '1', 'UA', '192.0.2.9']);
+    assert.equal(Number(await client.zscore(`${prefix}u:u-meta`, k)), r.deadline);
+    const later = { ...signedIn, lastSeenAt: r.lastSeenAt + 5, expiresAt: r.expiresAt + 5 };
+    assert.equal(await store.update(k, later, change({ b: 3 })), true);
+    h = await hash();
+    assert.deepEqual([h.u, h.p, h.a, h.i, h.l, h.e, h['.a'], h['.b']], [
+      'u-meta',
+      '1',
+      'UA',
+      '192.0.2.9',
+      String(later.lastSeenAt),
+      String(later.expiresAt),
+      '1',
+      '3',
+    ]);
+    const { userId: _u, persistent: _p, client: _c, ...signedOut } = later;
+    assert.equal(await store.update(k, signedOut, change({})), true);
+    h = await hash();
+    assert.deepEqual([h.u, h.p, h.a, h.i], [undefined, undefined, undefined, undefined]);
+    assert.equal(await client.zscore(`${prefix}u:u-meta`, k), null, 'left the user index');
+    const cleared = { ...signedOut, data: { c: 4 } };
+    assert.equal(await store.update(k, cleared, { ...change({}), cleared: true }), true);
+    assert.deepEqual(await store.get(k), cleared);
+  });
+
   it('costs one command per load and per commit, none on a read-only request, never SCAN or KEYS', async () => {
     const rec = recording(client);
     const store = new RedisStore({ client: rec.client, prefix });

@@ -52,9 +52,7 @@ export class CircuitBreaker {
     } catch (error) {
       return Promise.reject(this.#failed(error, name));
     }
-    return this.#deadlines.bound(promise, name).then(this.#succeeded, (error: unknown) => {
-      throw this.#failed(error, name);
-    });
+    return this.#deadlines.bound(promise, name, this.#succeeded, (error) => this.#failed(error, name));
   }
 
   /** The circuit is open: fail at once, or let this one call through as the probe. */
@@ -63,7 +61,7 @@ export class CircuitBreaker {
     this.#probing = true;
     try {
       if (!ready) throw notConnected(this.#options.name, name);
-      return this.#succeeded(await this.#deadlines.bound(operation(), name));
+      return this.#succeeded(await this.#deadlines.bound(operation(), name, same, same));
     } catch (error) {
       throw this.#failed(error, name);
     } finally {
@@ -91,6 +89,8 @@ export class CircuitBreaker {
     );
   }
 }
+
+const same = <T>(value: T): T => value;
 
 function notConnected(store: string, operation: string): SessionError {
   return new SessionError('store-unavailable', `${store}: not connected (during ${operation})`, {
@@ -120,19 +120,35 @@ class Deadlines {
     readonly store: string,
   ) {}
 
-  bound<T>(promise: Promise<T>, name: string): Promise<T> {
+  /**
+   * Settles with `succeeded(value)` or rejects with `failed(error)`; a call still pending
+   * at its deadline rejects with `failed('store-timeout' error)`. One promise per call.
+   */
+  bound<T>(
+    promise: Promise<T>,
+    name: string,
+    succeeded: (value: T) => T,
+    failed: (error: unknown) => unknown,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { at: performance.now() + this.timeout, name, reject, done: false };
+      const entry: Pending = {
+        at: performance.now() + this.timeout,
+        name,
+        reject: (error) => reject(failed(error)),
+        done: false,
+      };
       this.#queue.push(entry);
       if (this.#timer === undefined) this.#arm(this.timeout);
       promise.then(
         (value) => {
+          if (entry.done) return;
           this.#settle(entry);
-          resolve(value);
+          resolve(succeeded(value));
         },
         (error: unknown) => {
+          if (entry.done) return;
           this.#settle(entry);
-          reject(error);
+          reject(failed(error));
         },
       );
     });

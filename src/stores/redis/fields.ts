@@ -46,27 +46,33 @@ export function allFields(record: SessionRecord, codec: Codec): string[] {
   return out;
 }
 
-/** What a partial commit writes and deletes: changed data keys plus the metadata. */
-export function changedFields(
-  record: SessionRecord,
-  change: Change,
-  codec: Codec,
-): { set: string[]; deleted: string[] } {
-  const set = ['l', String(record.lastSeenAt), 'e', String(record.expiresAt), 'd', String(record.deadline)];
-  const deleted: string[] = [];
-  const meta = optionalMeta(record);
-  for (const field of OPTIONAL_META) {
-    const value = meta[field];
-    if (value === undefined) deleted.push(field);
-    else set.push(field, value);
+/**
+ * The update script's arguments after `cleared`: persistent, userAgent, ip and lastSeenAt by
+ * position ('' when absent; userId and the expiry times travel earlier), then the data and
+ * flash fields to delete (count first) and the field/value pairs to write. A cleared session
+ * writes every field of the record after the script has emptied the hash.
+ */
+export function updateArguments(record: SessionRecord, change: Change, codec: Codec): string[] {
+  const out = [
+    record.persistent ? '1' : '',
+    record.client?.userAgent ?? '',
+    record.client?.ip ?? '',
+    String(record.lastSeenAt),
+  ];
+  if (change.cleared) {
+    out.push('0', ...allFields(record, codec));
+    return out;
   }
+  const deleted: string[] = [];
+  const set: string[] = [];
   if (change.flash) {
     if (hasFlash(record)) set.push('f', codec.encode(record.flash));
     else deleted.push('f');
   }
   for (const key of change.deleted) deleted.push(DATA_PREFIX + key);
   for (const [key, value] of change.set) set.push(DATA_PREFIX + key, codec.encode(value));
-  return { set, deleted };
+  out.push(String(deleted.length), ...deleted, ...set);
+  return out;
 }
 
 /** Rebuilds a record from HGETALL pairs; undefined when the hash is empty or not ours. */

@@ -71,16 +71,37 @@ return 1
 `);
 
 /**
- * ARGV: prefix, member, expiresAt, deadline, userId, cap, now, cleared (1|0), n, n fields to
- * delete..., field/value pairs... → {1, previous userId} | {0}
+ * ARGV: prefix, member, expiresAt, deadline, userId, cap, now, cleared (1|0), persistent
+ * ('1' | ''), userAgent, ip, lastSeenAt, n, n fields to delete..., field/value pairs...
+ * → {1, previous userId} | {0}. The optional metadata (u p a i) travels by position and is
+ * written only when it differs from what is stored, deleted only when it is stored.
  */
 export const updateScript = new Script(`${HELPERS}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-local old = redis.call('HGET', KEYS[1], 'u') or ''
-if ARGV[8] == '1' then redis.call('DEL', KEYS[1]) end
-local ndel = tonumber(ARGV[9])
-if ndel > 0 then hdel_range(KEYS[1], ARGV, 10, 9 + ndel) end
-hset_from(KEYS[1], ARGV, 10 + ndel)
+local stored = redis.call('HMGET', KEYS[1], 'c', 'u', 'p', 'a', 'i')
+if not stored[1] then return {0} end
+local old = stored[2] or ''
+if ARGV[8] == '1' then
+  redis.call('DEL', KEYS[1])
+  stored = {false, false, false, false, false}
+end
+local ndel = tonumber(ARGV[13])
+local fields = {'l', ARGV[12], 'e', ARGV[3], 'd', ARGV[4]}
+local gone = {}
+local names = {'u', 'p', 'a', 'i'}
+local wanted = {ARGV[5], ARGV[9], ARGV[10], ARGV[11]}
+for j = 1, 4 do
+  local value, current = wanted[j], stored[j + 1]
+  if value == '' then
+    if current then gone[#gone + 1] = names[j] end
+  elseif value ~= current then
+    fields[#fields + 1] = names[j]
+    fields[#fields + 1] = value
+  end
+end
+for j = 14 + ndel, #ARGV do fields[#fields + 1] = ARGV[j] end
+if ndel > 0 then hdel_range(KEYS[1], ARGV, 14, 13 + ndel) end
+if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
+hset_from(KEYS[1], fields, 1)
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 local user = ARGV[5]
 if ARGV[1] ~= '' and old ~= user then
