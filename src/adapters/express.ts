@@ -79,6 +79,7 @@ export function expressSessions<T extends SessionData>(
         res,
         () => manager.commitNow(session),
         (error) => onError(error, req, res, next),
+        req.app !== undefined,
       );
       next();
     };

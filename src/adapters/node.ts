@@ -3,7 +3,7 @@
  * (store written, Set-Cookie added) before the first byte of the response goes out,
  * so a redirect right after login can never race the next request.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { isSessionError } from '../core/errors.js';
 import type { CommitResult, SessionManager } from '../core/manager.js';
@@ -60,40 +60,104 @@ export function replyWithError(error: unknown, res: ServerResponse): void {
  * adds its headers and lets the response through. Used by every node-based adapter.
  * A commit that answers at once (nothing to write, or an in-process store) lets the
  * first call straight through.
+ *
+ * `shared`: the response inherits from a framework's own response prototype (Express's
+ * `express.response`, below every app's `app.response`). The four methods are then
+ * installed on that prototype once instead of on every response: adding four methods to
+ * each response, which Express has already given a prototype of its own, costs it about a
+ * sixth of its throughput, while one symbol property costs next to nothing. Responses
+ * without a gate pass through those methods unchanged.
  */
 export function commitBeforeHeaders(
   res: ServerResponse,
   commit: () => MaybePromise<CommitResult>,
   onError: (error: unknown) => void,
+  shared = false,
 ): void {
-  new ResponseGate(res, commit, onError);
+  const gate = new ResponseGate(res, commit, onError);
+  const target = shared ? sharedTarget(res) : undefined;
+  if (target !== undefined) {
+    installOn(target);
+    (res as unknown as Record<symbol, ResponseGate>)[GATE] = gate;
+  } else gate.patch();
 }
 
 type Method = 'writeHead' | 'write' | 'end' | 'flushHeaders';
+const METHODS: readonly Method[] = ['writeHead', 'write', 'end', 'flushHeaders'];
+const GATE = Symbol('sessionkit.gate');
+/** Response prototypes that carry the gate's methods. */
+const installed = new WeakSet<object>();
 
-/** One per response: patches the four methods that send, replays the calls once committed. */
+/**
+ * The prototype just above node's ServerResponse.prototype in the response's chain (never
+ * node's own: nothing is patched globally), provided nothing below it (the response itself,
+ * an app's prototype) has methods of its own that would hide the gate's, e.g. a middleware
+ * that wrapped `end` first. Undefined otherwise: the response is then patched itself.
+ */
+function sharedTarget(res: ServerResponse): object | undefined {
+  let object: object = res;
+  for (let depth = 0; depth < 4; depth++) {
+    const up = Object.getPrototypeOf(object) as object | null;
+    if (up === null) return undefined;
+    for (const method of METHODS) if (Object.hasOwn(object, method)) return undefined;
+    if (Object.getPrototypeOf(up) === ServerResponse.prototype) return up;
+    object = up;
+  }
+  return undefined;
+}
+
+function installOn(shared: object): void {
+  if (installed.has(shared)) return;
+  installed.add(shared);
+  for (const method of METHODS) {
+    const base = Reflect.get(shared, method) as (...args: unknown[]) => unknown;
+    Object.defineProperty(shared, method, {
+      configurable: true,
+      writable: true,
+      value: function (this: ServerResponse, ...args: unknown[]) {
+        const gate = (this as unknown as Record<symbol, ResponseGate | undefined>)[GATE];
+        return gate?.holding ? gate.hold(method, args, base) : base.apply(this, args);
+      },
+    });
+  }
+}
+
+/** One per response: intercepts the four methods that send, replays the calls once committed. */
 class ResponseGate {
   readonly #res: ServerResponse;
   readonly #commit: () => MaybePromise<CommitResult>;
   readonly #onError: (error: unknown) => void;
-  readonly #original: Pick<ServerResponse, Method>;
-  #queue: [Method, unknown[]][] | undefined;
+  /** The methods as they were before the gate (own patches only; shared ones pass their base). */
+  #original: Pick<ServerResponse, Method> | undefined;
+  #queue: [Method, unknown[], (...a: unknown[]) => unknown][] | undefined;
+  holding = true;
 
   constructor(res: ServerResponse, commit: () => MaybePromise<CommitResult>, onError: (error: unknown) => void) {
     this.#res = res;
     this.#commit = commit;
     this.#onError = onError;
-    this.#original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
-    res.writeHead = ((...args: unknown[]) => this.#hold('writeHead', args, res)) as ServerResponse['writeHead'];
-    res.write = ((...args: unknown[]) => this.#hold('write', args, true)) as ServerResponse['write'];
-    res.end = ((...args: unknown[]) => this.#hold('end', args, res)) as ServerResponse['end'];
-    res.flushHeaders = () => this.#hold('flushHeaders', [], undefined);
   }
 
-  #hold<R>(method: Method, args: unknown[], result: R): R {
+  /** Gives this one response the four methods as own properties. */
+  patch(): void {
+    const res = this.#res;
+    const original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
+    this.#original = original;
+    const base = original as unknown as Record<Method, (...a: unknown[]) => unknown>;
+    res.writeHead = ((...args: unknown[]) => this.hold('writeHead', args, base.writeHead)) as ServerResponse['writeHead'];
+    res.write = ((...args: unknown[]) => this.hold('write', args, base.write)) as ServerResponse['write'];
+    res.end = ((...args: unknown[]) => this.hold('end', args, base.end)) as ServerResponse['end'];
+    res.flushHeaders = () => this.hold('flushHeaders', [], base.flushHeaders);
+  }
+
+  /** A sending call while the commit is pending or not yet started; `base` is the real method. */
+  hold(method: Method, args: unknown[], base: (...a: unknown[]) => unknown): unknown {
+    const res = this.#res;
+    // What the real method would return while its call waits: write() says "keep writing".
+    const held = method === 'write' ? true : method === 'flushHeaders' ? undefined : res;
     if (this.#queue) {
-      this.#queue.push([method, args]);
-      return result;
+      this.#queue.push([method, args, base]);
+      return held;
     }
     let committed: MaybePromise<CommitResult>;
     try {
@@ -101,14 +165,14 @@ class ResponseGate {
     } catch (error) {
       this.#restore();
       this.#onError(error);
-      return result;
+      return held;
     }
     if (!isPromise(committed)) {
       this.#restore();
       this.#apply(committed);
-      return (this.#original[method] as (...a: unknown[]) => R).apply(this.#res, args);
+      return base.apply(res, args);
     }
-    this.#queue = [[method, args]];
+    this.#queue = [[method, args, base]];
     Promise.resolve(committed).then(
       (done) => this.#release(done),
       (error: unknown) => {
@@ -116,7 +180,7 @@ class ResponseGate {
         this.#onError(error);
       },
     );
-    return result;
+    return held;
   }
 
   #apply(committed: CommitResult): void {
@@ -127,13 +191,14 @@ class ResponseGate {
     const res = this.#res;
     this.#restore();
     this.#apply(committed);
-    for (const [method, args] of this.#queue!)
-      (this.#original[method] as (...a: unknown[]) => unknown).apply(res, args);
+    for (const [, args, base] of this.#queue!) base.apply(res, args);
   }
 
   #restore(): void {
-    const res = this.#res;
+    this.holding = false;
     const original = this.#original;
+    if (original === undefined) return;
+    const res = this.#res;
     res.writeHead = original.writeHead;
     res.write = original.write;
     res.end = original.end;

@@ -188,3 +188,89 @@ describe('express: middleware mounted on a sub-path and typed access', () => {
     assert.equal(await c.text('/outside'), 'invalid-state');
   });
 });
+
+/** A real MemoryStore whose writes answer after a delay, so responses must wait for them. */
+class SlowMemoryStore extends MemoryStore {
+  override async create(...args: Parameters<MemoryStore['create']>) {
+    await new Promise((r) => setTimeout(r, 5));
+    return super.create(...args);
+  }
+  override async update(...args: Parameters<MemoryStore['update']>) {
+    await new Promise((r) => setTimeout(r, 5));
+    return super.update(...args);
+  }
+}
+
+for (const [label, make] of [
+  ['express 5', express],
+  ['express 4', express4],
+] as const) {
+  describe(`${label}: the commit-before-headers gate on express.response`, () => {
+    const store = new SlowMemoryStore();
+    const manager = createSessions<{ n: number }>({ store, cleanupInterval: false });
+    let app: RunningApp;
+    before(async () => {
+      const root = make();
+      const sub = make();
+      const sessions = expressSessions(manager);
+      sub.use(sessions);
+      sub.get('/fail', (req, _res, next) => {
+        sessions.get(req).set('n', 1);
+        next(new Error('handled by the parent app'));
+      });
+      root.use('/sub', sub);
+      // The parent's error handler replies after Express has switched the response back to the parent's prototype.
+      root.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        res.status(500).send('parent');
+      });
+      // A middleware that wraps res.end before the sessions run: the gate then patches the response itself.
+      const wrapped = make();
+      wrapped.use((_req, res, next) => {
+        const end = res.end;
+        res.end = function (this: express.Response, ...args: unknown[]) {
+          this.setHeader('X-Wrapped', '1');
+          return (end as (...a: unknown[]) => express.Response).apply(this, args);
+        } as typeof res.end;
+        next();
+      });
+      wrapped.use(sessions);
+      wrapped.get('/set', (req, res) => {
+        sessions.get(req).set('n', 2);
+        res.send('ok');
+      });
+      root.use('/wrapped', wrapped);
+      // An app without sessions in the same process: its responses pass straight through.
+      root.get('/plain', (_req, res) => {
+        res.send('plain');
+      });
+      app = await listenApp(root);
+    });
+    after(async () => {
+      await app.close();
+      await manager.close();
+    });
+
+    it("a sub-app's session is committed before the parent app's error reply goes out", async () => {
+      const c = new CookieClient(app.url);
+      const res = await c.fetch('/sub/fail');
+      assert.equal(res.status, 500);
+      assert.equal(await res.text(), 'parent');
+      assert.equal(c.lastSetCookies.length, 1, 'the Set-Cookie of the new session is on the reply');
+      assert.equal(store.size, 1);
+    });
+
+    it('a response whose end was wrapped before the middleware still waits for the commit', async () => {
+      const c = new CookieClient(app.url);
+      const res = await c.fetch('/wrapped/set');
+      assert.equal(await res.text(), 'ok');
+      assert.equal(res.headers.get('x-wrapped'), '1');
+      assert.equal(c.lastSetCookies.length, 1);
+    });
+
+    it('responses of routes without sessions are untouched', async () => {
+      const res = await fetch(`${app.url}/plain`);
+      assert.equal(await res.text(), 'plain');
+      assert.equal(res.headers.get('set-cookie'), null);
+    });
+  });
+}
