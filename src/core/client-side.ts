@@ -32,7 +32,8 @@ import type { SessionRecord, Store } from './store.js';
 export interface ClientSideCodec {
   /**
    * Seals (or signs) a record for the cookie `name`, with the session id (stable across
-   * requests, new on regenerate) and `issuedAt` (last creation or regeneration).
+   * requests, new on regenerate) and `issuedAt` (last creation or regeneration). The value
+   * must consist of cookie-value characters (base64url, say): it is not checked again.
    */
   seal(name: string, record: SessionRecord, issuedAt: number, id: string): MaybePromise<string>;
   /** Opens a value; never throws on bad input. `stale`: sealed with an older key. */
@@ -217,12 +218,30 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
     };
   }
 
+  /**
+   * The attributes of a session cookie (no Max-Age) as serialized after the value, for plain
+   * and secure requests: the same on every response, so built and checked once.
+   */
+  readonly #sessionSuffix: [string | undefined, string | undefined] = [undefined, undefined];
+
+  /** `name=value; attributes`; the value is the sealer's own base64url, the name checked at start-up. */
+  #serialize(value: string, state: SessionState, now: number, attributes: () => CookieAttributes): string {
+    if (state.persistent) return serializeCookie(this.#name, value, attributes());
+    const index = state.secure ? 1 : 0;
+    const suffix = (this.#sessionSuffix[index] ??= serializeCookie(this.#name, '', attributes()).slice(
+      this.#name.length + 1,
+    ));
+    return `${this.#name}=${value}${suffix}`;
+  }
+
   /** Splits a value over as few cookies as fit the size limit. */
   #chunk(value: string, state: SessionState, now: number): string[] {
-    const attributes = this.#attributes(state, now);
+    let cached: CookieAttributes | undefined;
+    const attributesOf = () => (cached ??= this.#attributes(state, now));
     const { maxCookieSize, maxChunks } = this.#codec;
-    const whole = serializeCookie(this.#name, value, attributes);
+    const whole = this.#serialize(value, state, now, attributesOf);
     if (whole.length <= maxCookieSize) return [whole];
+    const attributes = attributesOf();
     // Every chunk pays its name and attributes; the head also pays its "<count>." prefix.
     const overhead = serializeCookie(chunkName(this.#name, maxChunks - 1), '', attributes).length + 2;
     const room = maxCookieSize - overhead;
