@@ -174,6 +174,7 @@ async function measureServer(file: ServerFile, generator: LoadGenerator): Promis
 /** One server's rounds combined: per endpoint the result with the median req/s. */
 function medianOf(rounds: ServerResult[]): ServerResult {
   const combined: ServerResult = { ...rounds[0]!, failed: rounds.find((r) => r.failed)?.failed };
+  if (rounds.length > 1) combined.roundRps = rounds.map((r) => ({ read: r.read?.rps, inc: r.inc?.rps }));
   for (const endpoint of endpoints) {
     const measured = rounds.flatMap((r) => (r[endpoint] ? [r[endpoint]] : [])).sort((a, b) => a.rps - b.rps);
     combined[endpoint] = measured[Math.floor((measured.length - 1) / 2)];

@@ -94,7 +94,8 @@ function renderGroups(groups: GroupRun[]): string[] {
     '',
     'Each server runs alone in its own process; every request carries the cookie from one',
     'GET /init, so /inc reads, changes and saves the same session each time. "× baseline" is',
-    "req/s divided by the group's bare server's req/s in the same run.",
+    "req/s divided by the group's bare server's req/s in the same run; with several rounds, the",
+    "median of that quotient taken round by round (req/s columns: each server's median).",
     '',
   ];
   for (const run of groups) {

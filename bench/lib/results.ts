@@ -30,6 +30,11 @@ export interface ServerResult {
   failed?: string;
   read?: EndpointResult;
   inc?: EndpointResult;
+  /**
+   * Req/s per round (in round order), when there were several. Ratios pair each round's
+   * figure with the baseline's from the same round, measured minutes apart at most.
+   */
+  roundRps?: { read?: number; inc?: number }[];
 }
 
 export interface GroupRun {
@@ -101,12 +106,31 @@ export function baselineOf(run: GroupRun): ServerResult | undefined {
   return run.servers.find((s) => s.baseline);
 }
 
-/** a ÷ b for one endpoint, or undefined when either side is missing. */
+/**
+ * a ÷ b for one endpoint, or undefined when either side is missing. With rounds on both
+ * sides: the median of the per-round ratios, so a slow spell of the machine that spans one
+ * round weighs on both servers of that round alike. Otherwise the ratio of the medians.
+ */
 export function ratio(
   a: ServerResult | undefined,
   b: ServerResult | undefined,
   endpoint: Endpoint,
 ): number | undefined {
+  const pairs: number[] = [];
+  const ra = a?.roundRps;
+  const rb = b?.roundRps;
+  if (ra && rb && ra.length === rb.length) {
+    for (let i = 0; i < ra.length; i++) {
+      const x = ra[i]?.[endpoint];
+      const y = rb[i]?.[endpoint];
+      if (x !== undefined && y !== undefined && y > 0) pairs.push(x / y);
+    }
+  }
+  if (pairs.length > 0) {
+    pairs.sort((p, q) => p - q);
+    const middle = pairs.length >> 1;
+    return pairs.length % 2 === 1 ? pairs[middle] : ((pairs[middle - 1] as number) + (pairs[middle] as number)) / 2;
+  }
   const x = a?.[endpoint]?.rps;
   const y = b?.[endpoint]?.rps;
   return x !== undefined && y !== undefined && y > 0 ? x / y : undefined;
