@@ -11,8 +11,8 @@ import { type Codec, jsonCodec } from '../core/codec.js';
 import { SessionError } from '../core/errors.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 import { CircuitBreaker, type CircuitState, validateBreakerOptions } from './redis/circuit-breaker.js';
-import { type RedisClientLike, type RedisDriver, driverFor, toPairs } from './redis/driver.js';
-import { allFields, fromFields, updateArguments } from './redis/fields.js';
+import { type RedisClientLike, type RedisDriver, driverFor } from './redis/driver.js';
+import { allFields, fromReply, updateArguments } from './redis/fields.js';
 import { ClusterIndex } from './redis/cluster-index.js';
 import {
   createScript,
@@ -110,7 +110,7 @@ export class RedisStore implements Store {
   async get(key: string): Promise<SessionRecord | undefined> {
     const rkey = this.sessionKey(key);
     const reply = await this.#run('get', () => this.#driver.send(rkey, ['HGETALL', rkey]));
-    return fromFields(toPairs(reply), this.codec);
+    return fromReply(reply, this.codec);
   }
 
   async create(key: string, record: SessionRecord): Promise<boolean> {

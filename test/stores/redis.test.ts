@@ -136,6 +136,29 @@ describe('RedisStore on a real Redis', () => {
     assert.deepEqual(await store.get(k), cleared);
   });
 
+  it('sends a script in full when the server has forgotten it (SCRIPT FLUSH, a restart, a failover)', async () => {
+    const rec = recording(client);
+    const store = new RedisStore({ client: rec.client, prefix });
+    const k = key();
+    const r = record();
+    await store.create(k, r);
+    await client.call('SCRIPT', 'FLUSH');
+    rec.commands.length = 0;
+    assert.equal(await store.update(k, { ...r, data: { ...r.data, n: 5 } }, change({ n: 5 })), true);
+    assert.deepEqual(
+      rec.commands.map((c) => c[0]),
+      ['EVALSHA', 'EVAL'],
+    );
+    assert.equal((await store.get(k))?.data.n, 5);
+    rec.commands.length = 0;
+    await store.update(k, { ...r, data: { ...r.data, n: 6 } }, change({ n: 6 }));
+    assert.deepEqual(
+      rec.commands.map((c) => c[0]),
+      ['EVALSHA'],
+      'known again after the full send',
+    );
+  });
+
   it('costs one command per load and per commit, none on a read-only request, never SCAN or KEYS', async () => {
     const rec = recording(client);
     const store = new RedisStore({ client: rec.client, prefix });

@@ -96,26 +96,14 @@ export class Script {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(driver: RedisDriver, keys: string[], args: string[]): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args];
+  run(driver: RedisDriver, keys: string[], args: string[]): Promise<unknown> {
+    const command = ['EVALSHA', this.sha, String(keys.length), ...keys, ...args];
     const route = keys[0] as string;
-    try {
-      return await driver.send(route, ['EVALSHA', this.sha, ...tail]);
-    } catch (error) {
+    return driver.send(route, command).catch((error: unknown) => {
       if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-      return driver.send(route, ['EVAL', this.source, ...tail]);
-    }
+      command[0] = 'EVAL';
+      command[1] = this.source;
+      return driver.send(route, command);
+    });
   }
-}
-
-/** HGETALL replies as a flat array (RESP2) or a map/object (RESP3, client transforms). */
-export function toPairs(reply: unknown): Array<[string, string]> {
-  if (Array.isArray(reply)) {
-    const pairs: Array<[string, string]> = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([String(reply[i]), String(reply[i + 1])]);
-    return pairs;
-  }
-  if (reply instanceof Map) return [...reply].map(([k, v]) => [String(k), String(v)]);
-  if (reply && typeof reply === 'object') return Object.entries(reply).map(([k, v]) => [k, String(v)]);
-  return [];
 }

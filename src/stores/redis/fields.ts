@@ -75,12 +75,23 @@ export function updateArguments(record: SessionRecord, change: Change, codec: Co
   return out;
 }
 
-/** Rebuilds a record from HGETALL pairs; undefined when the hash is empty or not ours. */
-export function fromFields(pairs: Array<[string, string]>, codec: Codec): SessionRecord | undefined {
-  if (pairs.length === 0) return undefined;
+/**
+ * Rebuilds a record from an HGETALL reply: a flat [field, value, ...] array (RESP2), or a
+ * Map / object (RESP3, or a client that transforms replies). Undefined when the hash is
+ * empty or not ours.
+ */
+export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefined {
+  let flat: unknown[];
+  if (Array.isArray(reply)) flat = reply;
+  else if (reply instanceof Map) flat = [...reply].flat();
+  else if (reply && typeof reply === 'object') flat = Object.entries(reply).flat();
+  else return undefined;
+  if (flat.length < 2) return undefined;
   const data: Record<string, unknown> = {};
   const meta: Record<string, string> = {};
-  for (const [field, value] of pairs) {
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const field = String(flat[i]);
+    const value = String(flat[i + 1]);
     if (field.startsWith(DATA_PREFIX)) setOwn(data, field.slice(DATA_PREFIX.length), codec.decode(value));
     else meta[field] = value;
   }
