@@ -188,10 +188,14 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
 
   #sealed(value: string, state: SessionState, info: CookieInfo, now: number, isNew: boolean): string[] {
     const cookies = this.#chunk(value, state, now);
-    const written = new Set<number>();
-    for (let i = 0; i < cookies.length; i++) written.add(i);
-    for (const index of info.present) if (!written.has(index)) cookies.push(this.#clearing(index, state.secure));
-    info.present = written;
+    const present = info.present;
+    // The usual case: one cookie written where one was (or none): nothing to expire.
+    if (!(cookies.length === 1 && present.size <= 1 && (present.size === 0 || present.has(0)))) {
+      const written = new Set<number>();
+      for (let i = 0; i < cookies.length; i++) written.add(i);
+      for (const index of present) if (!written.has(index)) cookies.push(this.#clearing(index, state.secure));
+      info.present = written;
+    } else if (present.size === 0) present.add(0);
     info.reseal = false;
     if (isNew) this.#emit({ type: 'created', at: now, userId: state.userId });
     else if (state.regenerate) this.#emit({ type: 'regenerated', at: now, userId: state.userId });
