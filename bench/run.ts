@@ -16,6 +16,7 @@ import { perSecond, times } from './lib/format.js';
 import { type LoadGenerator, pickLoadGenerator } from './lib/load.js';
 import { describeMachine } from './lib/machine.js';
 import { runMicro } from './lib/micro.js';
+import { pinServices } from './lib/pin.js';
 import { renderReport } from './lib/report.js';
 import {
   type Endpoint,
@@ -47,7 +48,6 @@ const serverEnv = {
 // Under 5 s per endpoint the figures are too noisy to quote, whatever the flags.
 const smokeRun = options.quick || options.durationSec < 5;
 const load = pickLoadGenerator(options.load);
-const machine = describeMachine();
 const log = (line: string) => console.log(line);
 
 if (options.reportOnly) {
@@ -60,6 +60,10 @@ if (options.reportOnly) {
   log('Rewrote BENCHMARKS.md and bench/chart.svg from bench/results/latest.json');
   process.exit(0);
 }
+
+// Local services share the load generator's core for the run (see pin.ts), put back on exit.
+process.on('exit', pinServices());
+const machine = describeMachine();
 
 // The servers import sessionkit as users do (the package's dist/), so build it first.
 log('bench: building dist/ (npm run build)');

@@ -22,6 +22,6 @@ export function describeMachine(): Machine {
     os: `${type()} ${release()}`,
     node: process.version,
     loadAtStart: Math.round(loadavg()[0] * 100) / 100,
-    pinning,
+    pinning: pinning(),
   };
 }

@@ -229,7 +229,7 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
   readonly #sessionSuffix: [string | undefined, string | undefined] = [undefined, undefined];
 
   /** `name=value; attributes`; the value is the sealer's own base64url, the name checked at start-up. */
-  #serialize(value: string, state: SessionState, now: number, attributes: () => CookieAttributes): string {
+  #serialize(value: string, state: SessionState, attributes: () => CookieAttributes): string {
     if (state.persistent) return serializeCookie(this.#name, value, attributes());
     const index = state.secure ? 1 : 0;
     const suffix = (this.#sessionSuffix[index] ??= serializeCookie(this.#name, '', attributes()).slice(
@@ -243,7 +243,7 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
     let cached: CookieAttributes | undefined;
     const attributesOf = () => (cached ??= this.#attributes(state, now));
     const { maxCookieSize, maxChunks } = this.#codec;
-    const whole = this.#serialize(value, state, now, attributesOf);
+    const whole = this.#serialize(value, state, attributesOf);
     if (whole.length <= maxCookieSize) return [whole];
     const attributes = attributesOf();
     // Every chunk pays its name and attributes; the head also pays its "<count>." prefix.
