@@ -188,14 +188,15 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
 
   #sealed(value: string, state: SessionState, info: CookieInfo, now: number, isNew: boolean): string[] {
     const cookies = this.#chunk(value, state, now);
+    // The browser now holds chunks 0 .. count-1: expire any it held beyond them.
+    const count = cookies.length;
     const present = info.present;
-    // The usual case: one cookie written where one was (or none): nothing to expire.
-    if (!(cookies.length === 1 && present.size <= 1 && (present.size === 0 || present.has(0)))) {
-      const written = new Set<number>();
-      for (let i = 0; i < cookies.length; i++) written.add(i);
-      for (const index of present) if (!written.has(index)) cookies.push(this.#clearing(index, state.secure));
-      info.present = written;
-    } else if (present.size === 0) present.add(0);
+    for (const index of present) {
+      if (index < count) continue;
+      cookies.push(this.#clearing(index, state.secure));
+      present.delete(index);
+    }
+    for (let i = 0; i < count; i++) present.add(i);
     info.reseal = false;
     if (isNew) this.#emit({ type: 'created', at: now, userId: state.userId });
     else if (state.regenerate) this.#emit({ type: 'regenerated', at: now, userId: state.userId });
@@ -223,29 +224,28 @@ export class ClientSideSessions<T extends SessionData = SessionData> {
   }
 
   /**
-   * The attributes of a session cookie (no Max-Age) as serialized after the value, for plain
-   * and secure requests: the same on every response, so built and checked once.
+   * A session cookie's attributes (no Max-Age) as serialized after its value, for plain and
+   * secure requests: the same on every response, so built and checked once.
    */
   readonly #sessionSuffix: [string | undefined, string | undefined] = [undefined, undefined];
 
-  /** `name=value; attributes`; the value is the sealer's own base64url, the name checked at start-up. */
-  #serialize(value: string, state: SessionState, attributes: () => CookieAttributes): string {
-    if (state.persistent) return serializeCookie(this.#name, value, attributes());
-    const index = state.secure ? 1 : 0;
-    const suffix = (this.#sessionSuffix[index] ??= serializeCookie(this.#name, '', attributes()).slice(
-      this.#name.length + 1,
-    ));
-    return `${this.#name}=${value}${suffix}`;
-  }
-
   /** Splits a value over as few cookies as fit the size limit. */
   #chunk(value: string, state: SessionState, now: number): string[] {
-    let cached: CookieAttributes | undefined;
-    const attributesOf = () => (cached ??= this.#attributes(state, now));
     const { maxCookieSize, maxChunks } = this.#codec;
-    const whole = this.#serialize(value, state, attributesOf);
+    // The value is the sealer's own (cookie-safe, see ClientSideCodec.seal); the name was checked at start-up.
+    let whole: string;
+    if (state.persistent) whole = serializeCookie(this.#name, value, this.#attributes(state, now));
+    else {
+      const index = state.secure ? 1 : 0;
+      const suffix = (this.#sessionSuffix[index] ??= serializeCookie(
+        this.#name,
+        '',
+        this.#attributes(state, now),
+      ).slice(this.#name.length + 1));
+      whole = `${this.#name}=${value}${suffix}`;
+    }
     if (whole.length <= maxCookieSize) return [whole];
-    const attributes = attributesOf();
+    const attributes = this.#attributes(state, now);
     // Every chunk pays its name and attributes; the head also pays its "<count>." prefix.
     const overhead = serializeCookie(chunkName(this.#name, maxChunks - 1), '', attributes).length + 2;
     const room = maxCookieSize - overhead;

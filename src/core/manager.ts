@@ -30,7 +30,7 @@ import {
   STATE,
   toRecord,
 } from './session.js';
-import { isPromise, type MaybePromise } from './maybe.js';
+import { isPromise, type MaybePromise, same } from './maybe.js';
 import type { Change, SessionInfo, SessionRecord, Store } from './store.js';
 
 export interface CommitResult {
@@ -576,7 +576,6 @@ export class SessionManager<T extends SessionData = SessionData> {
   }
 }
 
-const same = <V>(value: V): V => value;
 const EMPTY_MAP: ReadonlyMap<string, unknown> = new Map();
 const EMPTY_SET: ReadonlySet<string> = new Set();
 

@@ -9,3 +9,6 @@ export type MaybePromise<T> = T | Promise<T>;
 export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
+
+/** Passes a value on unchanged: the no-op step where a MaybePromise chain wants a function. */
+export const same = <T>(value: T): T => value;

@@ -211,7 +211,6 @@ const PRINT = 7;
  * nothing; a fingerprint collision only admits a value early.
  */
 class OpenedCache {
-  readonly #max: number;
   readonly #entries = new Map<string, CachedOpen>();
   readonly #slots: (CachedOpen | undefined)[];
   #hand = 0;
@@ -220,14 +219,13 @@ class OpenedCache {
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 0)
       invalid('openCache', `must be a whole number of entries, 0 to disable (got ${String(max)})`);
-    this.#max = max;
     this.#slots = new Array(max).fill(undefined);
     this.#seen = new Float64Array(max === 0 ? 0 : 2 ** Math.ceil(Math.log2(Math.max(64, max * 2))));
   }
 
   /** Remembers an opened value if it was offered before; `known` is only built then. */
   offer(name: string, value: string, known: () => Known, stale: boolean): void {
-    if (this.#max === 0 || value.length > CACHEABLE_LENGTH || value.length < TAIL) return;
+    if (this.#slots.length === 0 || value.length > CACHEABLE_LENGTH || value.length < TAIL) return;
     let print = 0;
     for (let i = value.length - PRINT; i < value.length; i++) print = print * 128 + (value.charCodeAt(i) & 127);
     const seen = this.#seen;
@@ -240,7 +238,7 @@ class OpenedCache {
   }
 
   get(name: string, value: string): CachedOpen | undefined {
-    if (this.#max === 0 || value.length > CACHEABLE_LENGTH || value.length < TAIL) return undefined;
+    if (this.#slots.length === 0 || value.length > CACHEABLE_LENGTH || value.length < TAIL) return undefined;
     const entry = this.#entries.get(value.slice(-TAIL));
     if (entry === undefined || entry.value !== value || entry.name !== name) return undefined;
     entry.used = true;

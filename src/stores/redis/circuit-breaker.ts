@@ -5,6 +5,7 @@
  * its failure keeps it open for another cooldown. Every call is also bounded by `timeout`.
  */
 import { SessionError, toStoreError } from '../../core/errors.js';
+import { same } from '../../core/maybe.js';
 
 export interface CircuitBreakerOptions {
   /** Longest wait for one operation, ms ('store-timeout' after it). */
@@ -89,8 +90,6 @@ export class CircuitBreaker {
     );
   }
 }
-
-const same = <T>(value: T): T => value;
 
 function notConnected(store: string, operation: string): SessionError {
   return new SessionError('store-unavailable', `${store}: not connected (during ${operation})`, {
