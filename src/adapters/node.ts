@@ -144,7 +144,8 @@ class ResponseGate {
     const original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
     this.#original = original;
     const base = original as unknown as Record<Method, (...a: unknown[]) => unknown>;
-    res.writeHead = ((...args: unknown[]) => this.hold('writeHead', args, base.writeHead)) as ServerResponse['writeHead'];
+    res.writeHead = ((...args: unknown[]) =>
+      this.hold('writeHead', args, base.writeHead)) as ServerResponse['writeHead'];
     res.write = ((...args: unknown[]) => this.hold('write', args, base.write)) as ServerResponse['write'];
     res.end = ((...args: unknown[]) => this.hold('end', args, base.end)) as ServerResponse['end'];
     res.flushHeaders = () => this.hold('flushHeaders', [], base.flushHeaders);

@@ -2,7 +2,8 @@
  * MysqlStore: sessions in a MariaDB (10.5+) or MySQL (8.0+) table through a mysql2 pool
  * you pass. Data is a JSON document changed key by key with JSON_SET / JSON_REMOVE, so
  * concurrent requests changing different keys both keep their change; writes are
- * update-only / create-only; pruning runs bounded `DELETE ... LIMIT` batches, which
+ * update-only / create-only, and writes to one session that overlap go as one (docs/sql-stores.md,
+ * "Requests of one session at once"); pruning runs bounded `DELETE ... LIMIT` batches, which
  * several app instances can run at once.
  *
  *   const pool = mysql.createPool({ uri: process.env.MYSQL_URL });
@@ -15,6 +16,7 @@ import { SessionError, withTimeout } from '../core/errors.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 import { sqlError } from './sql/errors.js';
 import { optionalPositiveInteger, positiveInteger, tableName } from './sql/options.js';
+import { Coalescer } from './sql/coalesce.js';
 import { pruneInBatches } from './sql/prune.js';
 import {
   clientText,
@@ -27,6 +29,7 @@ import {
   type SessionRow,
 } from './sql/row.js';
 import { mysqlSchema } from './sql/schema.js';
+import { SessionWrite } from './sql/session-write.js';
 
 export interface MysqlStoreOptions {
   /** A mysql2 pool: from `mysql2/promise` or `mysql2` (its promise() side is used). Never ended by close(). */
@@ -35,7 +38,10 @@ export interface MysqlStoreOptions {
   table?: string;
   /** Create the table on first use. Default false (use `npx sessionkit migrate` or sql/mysql.sql). */
   createTable?: boolean;
-  /** Longest wait (ms) for one operation, connecting included, before a 'store-timeout' error. Default 5000. */
+  /**
+   * Longest wait (ms) for one operation, connecting included, before a 'store-timeout' error. Default 5000.
+   * A write merged into the next one to its session may also wait for the write in flight: up to twice this.
+   */
   timeout?: number;
   /** Expired rows deleted per prune statement. Default 1000. */
   pruneBatchSize?: number;
@@ -64,6 +70,8 @@ export class MysqlStore implements Store {
   readonly #prune: { batchSize: number; maxBatches: number };
   readonly #cap: number | undefined;
   readonly #sql: ReturnType<typeof statements>;
+  /** Writes to a session while another is in flight wait and go as one (sql/coalesce.ts). */
+  readonly #writes = new Coalescer<SessionWrite, boolean>((key, write) => this.#write(key, write));
   #schemaReady: Promise<void> | undefined;
   #closed = false;
 
@@ -120,28 +128,44 @@ export class MysqlStore implements Store {
     return created;
   }
 
-  async update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+  update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+    return this.#writes.submit(key, (waiting) => (waiting ?? new SessionWrite(JSON.stringify)).update(record, change));
+  }
+
+  touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
+    return this.#writes.submit(key, (waiting) =>
+      (waiting ?? new SessionWrite(JSON.stringify)).touch(expiresAt, lastSeenAt),
+    );
+  }
+
+  /** One UPDATE for one or more coalesced updates and touches of a session. */
+  async #write(key: string, write: SessionWrite): Promise<boolean> {
     const now = this.#now();
+    const record = write.record;
+    if (record === undefined) {
+      const values = [write.expiresAt, write.lastSeenAt, key, now, now];
+      return matchedRows((await this.#execute('touch', this.#sql.touch, values)) as ResultSetHeader) > 0;
+    }
     const values: unknown[] = [];
     let data: string;
-    if (change.cleared) {
+    if (write.cleared) {
       data = '?';
-      values.push(JSON.stringify(record.data));
+      values.push(write.setText());
     } else {
       data = 'data';
-      if (change.deleted.size > 0) data = `JSON_REMOVE(${data}${', ?'.repeat(change.deleted.size)})`;
-      for (const field of change.deleted) values.push(jsonPath(field));
-      for (const [field, value] of change.set) {
+      if (write.deleted.size > 0) data = `JSON_REMOVE(${data}${', ?'.repeat(write.deleted.size)})`;
+      for (const field of write.deleted) values.push(jsonPath(field));
+      for (const [field, text] of write.set) {
         data = `JSON_SET(${data}, ?, JSON_EXTRACT(?, '$'))`;
-        values.push(jsonPath(field), JSON.stringify(value));
+        values.push(jsonPath(field), text);
       }
     }
     let flash = '';
-    if (change.flash) {
+    if (write.flash !== undefined) {
       flash = ', flash = ?';
-      values.push(flashText(record));
+      values.push(write.flash);
     }
-    values.push(record.userId ?? null, record.lastSeenAt, record.expiresAt, record.persistent ? 1 : 0);
+    values.push(record.userId ?? null, write.lastSeenAt, write.expiresAt, record.persistent ? 1 : 0);
     values.push(clientText(record), key, now, now);
     // The text depends only on the change's shape; mysql2 prepares each text once per connection.
     const sql = `UPDATE ${this.table} SET data = ${data}${flash}, user_id = ?, last_seen_at = ?, expires_at = ?,
@@ -149,18 +173,6 @@ export class MysqlStore implements Store {
     const updated = matchedRows((await this.#execute('update', sql, values)) as ResultSetHeader) > 0;
     if (updated && record.userId !== undefined) await this.#enforceCap(key, record.userId, now);
     return updated;
-  }
-
-  async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
-    const now = this.#now();
-    const result = (await this.#execute('touch', this.#sql.touch, [
-      expiresAt,
-      lastSeenAt,
-      key,
-      now,
-      now,
-    ])) as ResultSetHeader;
-    return matchedRows(result) > 0;
   }
 
   async destroy(key: string): Promise<boolean> {

@@ -2,7 +2,8 @@
  * PostgresStore: sessions in a PostgreSQL table through a `pg` Pool you pass. Data is
  * jsonb and changed key by key (`(data - deleted) || set`), so concurrent requests
  * changing different keys both keep their change; writes are single conditional
- * statements (update-only, create-only); pruning deletes bounded batches with
+ * statements (update-only, create-only), and writes to one session that overlap go as one
+ * (docs/sql-stores.md, "Requests of one session at once"); pruning deletes bounded batches with
  * FOR UPDATE SKIP LOCKED so several app instances can prune at once.
  *
  *   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
@@ -15,9 +16,11 @@ import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js
 import { sqlError } from './sql/errors.js';
 import { fromJsonbText, toJsonbKey, toJsonbText } from './sql/jsonb-nul.js';
 import { optionalPositiveInteger, positiveInteger, tableName } from './sql/options.js';
+import { Coalescer } from './sql/coalesce.js';
 import { pruneInBatches } from './sql/prune.js';
 import { clientText, flashText, INSERT_COLUMNS, infoOf, RECORD_COLUMNS, recordOf, type SessionRow } from './sql/row.js';
 import { postgresSchema } from './sql/schema.js';
+import { SessionWrite } from './sql/session-write.js';
 
 export interface PostgresStoreOptions {
   /** A pg Pool (or anything with its query method). Never ended by close(). */
@@ -31,7 +34,8 @@ export interface PostgresStoreOptions {
   createTable?: boolean;
   /**
    * Longest wait (ms) for one operation, connecting included, before a 'store-timeout'
-   * error. Default 5000.
+   * error. Default 5000. A write merged into the next one to its session may also wait for
+   * the write in flight: up to twice this.
    */
   timeout?: number;
   /**
@@ -80,6 +84,8 @@ export class PostgresStore implements Store {
   readonly #prune: { batchSize: number; maxBatches: number };
   readonly #cap: number | undefined;
   readonly #sql: Record<Operation, Sql>;
+  /** Writes to a session while another is in flight wait and go as one (sql/coalesce.ts). */
+  readonly #writes = new Coalescer<SessionWrite, boolean>((key, write) => this.#write(key, write));
   #schemaReady: Promise<void> | undefined;
   #closed = false;
 
@@ -138,24 +144,32 @@ export class PostgresStore implements Store {
     return created;
   }
 
-  async update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+  update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+    return this.#writes.submit(key, (waiting) => (waiting ?? new SessionWrite(toJsonbText)).update(record, change));
+  }
+
+  touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
+    return this.#writes.submit(key, (waiting) =>
+      (waiting ?? new SessionWrite(toJsonbText)).touch(expiresAt, lastSeenAt),
+    );
+  }
+
+  /** One UPDATE for one or more coalesced updates and touches of a session. */
+  async #write(key: string, write: SessionWrite): Promise<boolean> {
     const now = this.#now();
-    let data: string;
-    let deleted: string[] = [];
-    if (change.cleared) data = toJsonbText(record.data);
-    else {
-      data = toJsonbText(Object.fromEntries(change.set));
-      deleted = [...change.deleted].map(toJsonbKey);
+    const record = write.record;
+    if (record === undefined) {
+      return (await this.#query('touch', [write.expiresAt, write.lastSeenAt, key, now])).rowCount === 1;
     }
     const values = [
-      change.cleared,
-      data,
-      deleted,
-      change.flash,
-      change.flash ? flashText(record) : null,
+      write.cleared,
+      write.setText(toJsonbKey),
+      [...write.deleted].map(toJsonbKey),
+      write.flash !== undefined,
+      write.flash ?? null,
       record.userId ?? null,
-      record.lastSeenAt,
-      record.expiresAt,
+      write.lastSeenAt,
+      write.expiresAt,
       record.persistent === true,
       clientText(record),
       key,
@@ -164,10 +178,6 @@ export class PostgresStore implements Store {
     const updated = (await this.#query('update', values)).rowCount === 1;
     if (updated && record.userId !== undefined) await this.#enforceCap(key, record.userId, now);
     return updated;
-  }
-
-  async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
-    return (await this.#query('touch', [expiresAt, lastSeenAt, key, this.#now()])).rowCount === 1;
   }
 
   async destroy(key: string): Promise<boolean> {

@@ -58,6 +58,34 @@ sqlStoreSuite('MysqlStore (MariaDB)', {
       };
     },
     recoveryAttempts: 11, // MariaDB may need a moment after UNLOCK TABLES
+    countingStore: (options) => {
+      const pool = newPool();
+      let updates = 0;
+      const execute = (config: { sql: string }, values: unknown) => {
+        if (/^UPDATE \S+ SET data =/.test(config.sql)) updates++;
+        return pool.execute(config, values as never);
+      };
+      const query = pool.query.bind(pool); // the schema script
+      return { store: new MysqlStore({ pool: { execute, query } as never, ...options }), updates: () => updates };
+    },
+    lockRow: async (table, id) => {
+      const locker = await admin.getConnection();
+      try {
+        await locker.query('BEGIN');
+        await locker.query(`SELECT id FROM ${table} WHERE id = ? FOR UPDATE`, [id]);
+      } catch (error) {
+        locker.release();
+        throw error;
+      }
+      return async () => {
+        try {
+          await locker.query(`DELETE FROM ${table} WHERE id = ?`, [id]);
+          await locker.query('COMMIT');
+        } finally {
+          locker.release();
+        }
+      };
+    },
   },
 });
 

@@ -74,6 +74,34 @@ sqlStoreSuite('PostgresStore', {
       };
     },
     recoveryAttempts: 0, // once the lock is released, PostgreSQL answers the very next query
+    countingStore: (options) => {
+      const pool = newPool();
+      pool.on('error', () => {}); // the store cannot see through the counting wrapper to add its own
+      let updates = 0;
+      const query = (config: { name?: string }) => {
+        if (config.name?.endsWith(':update')) updates++;
+        return pool.query(config as never);
+      };
+      return { store: new PostgresStore({ pool: { query } as never, ...options }), updates: () => updates };
+    },
+    lockRow: async (table, id) => {
+      const locker = await admin.connect();
+      try {
+        await locker.query('BEGIN');
+        await locker.query(`SELECT id FROM ${table} WHERE id = $1 FOR UPDATE`, [id]);
+      } catch (error) {
+        locker.release();
+        throw error;
+      }
+      return async () => {
+        try {
+          await locker.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
+          await locker.query('COMMIT');
+        } finally {
+          locker.release();
+        }
+      };
+    },
   },
 });
 

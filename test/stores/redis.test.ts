@@ -118,16 +118,10 @@ describe('RedisStore on a real Redis', () => {
     const later = { ...signedIn, lastSeenAt: r.lastSeenAt + 5, expiresAt: r.expiresAt + 5 };
     assert.equal(await store.update(k, later, change({ b: 3 })), true);
     h = await hash();
-    assert.deepEqual([h.u, h.p, h.a, h.i, h.l, h.e, h['.a'], h['.b']], [
-      'u-meta',
-      '1',
-      'UA',
-      '192.0.2.9',
-      String(later.lastSeenAt),
-      String(later.expiresAt),
-      '1',
-      '3',
-    ]);
+    assert.deepEqual(
+      [h.u, h.p, h.a, h.i, h.l, h.e, h['.a'], h['.b']],
+      ['u-meta', '1', 'UA', '192.0.2.9', String(later.lastSeenAt), String(later.expiresAt), '1', '3'],
+    );
     const { userId: _u, persistent: _p, client: _c, ...signedOut } = later;
     assert.equal(await store.update(k, signedOut, change({})), true);
     h = await hash();

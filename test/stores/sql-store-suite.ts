@@ -53,6 +53,10 @@ export interface SqlStoreHarness {
     lockTable(table: string): Promise<() => Promise<void>>;
     /** How many failed reads to allow, 100 ms apart, once the lock is gone (0: the first read must work). */
     recoveryAttempts: number;
+    /** A store whose pool counts the data-writing UPDATE statements it is sent. */
+    countingStore(options: SqlStoreOptions): { store: SqlStore; updates(): number };
+    /** Locks row `id` from another connection; the returned function deletes it, commits and lets go. */
+    lockRow(table: string, id: string): Promise<() => Promise<void>>;
   };
 }
 
@@ -203,6 +207,38 @@ export function sqlStoreSuite(name: string, harness: SqlStoreHarness): void {
       const expected: Record<string, unknown> = { base: true };
       for (let i = 0; i < 20; i++) expected[`w${i}`] = i;
       assert.deepEqual((await a.get(k))?.data, expected);
+    });
+
+    it('writes to one session coalesce: all land, one statement per round, and none revives a logout', async () => {
+      const table = harness.table('coalesce');
+      const { store, updates } = server.countingStore({ table, createTable: true });
+      const k = key();
+      const base = record({ data: { start: 0 } });
+      await store.create(k, base);
+      // 20 requests of one session, each setting its own key, at once.
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.update(k, { ...base, expiresAt: base.expiresAt + i }, change({ [`k${i}`]: i })),
+        ),
+      );
+      assert.deepEqual(results, Array(20).fill(true));
+      assert.equal(updates(), 2, 'the first went alone, the other 19 as one');
+      const stored = await store.get(k);
+      const expected = { start: 0, ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i])) };
+      assert.deepEqual(stored?.data, expected);
+      assert.equal(stored?.expiresAt, base.expiresAt + 19, 'the newest write sets the expiry');
+
+      // A logout elsewhere while writes wait: the row lock holds the first, the rest queue behind it.
+      const deleteAndCommit = await server.lockRow(table, k);
+      const pending = [
+        store.update(k, base, change({ late: 1 })),
+        store.touch(k, base.expiresAt + 100, base.lastSeenAt),
+        store.update(k, base, change({ later: 2 })),
+      ];
+      await sleep(50);
+      await deleteAndCommit();
+      assert.deepEqual(await Promise.all(pending), [false, false, false]);
+      assert.equal(await store.get(k), undefined, 'no write brought the session back');
     });
 
     it('prunes in bounded batches; concurrent pruners on two pools share the work', async () => {
