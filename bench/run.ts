@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs } from './lib/args.js';
 import { renderChart } from './lib/chart.js';
@@ -72,7 +72,10 @@ if (build.status !== 0) {
   console.error('bench: npm run build failed');
   process.exit(1);
 }
-log(`bench: ${load.description}, ${options.durationSec} s per endpoint, ${options.connections} connections`);
+log(
+  `bench: ${load.description}, ${options.durationSec} s per endpoint, ${options.connections} connections` +
+    (options.sessions > 1 ? `, ${options.sessions} sessions per server` : ''),
+);
 
 const servers = discoverServers(join(root, 'bench/servers'));
 for (const g of options.groups ?? []) {
@@ -109,7 +112,8 @@ for (const [group, files] of servers) {
 const micro: MicroRun[] = [];
 for (const file of discoverMicro(join(root, 'bench/micro'))) {
   const name = basename(file, '.ts');
-  if (!(selected(name) || options.groups?.includes('micro'))) continue;
+  // Micro-benchmarks hold no sessions: a many-session side run skips them.
+  if (options.sessions > 1 || !(selected(name) || options.groups?.includes('micro'))) continue;
   log(`[micro] ${name} ...`);
   const result = await runMicro(file, {
     cwd: root,
@@ -124,11 +128,20 @@ for (const file of discoverMicro(join(root, 'bench/micro'))) {
   micro.push(result);
 }
 
-// A run limited to some groups keeps the other groups' last results in the report.
 const current: Results = { machine, groups, micro };
-const results = options.groups ? mergeResults(loadResults(resultsPath), current) : current;
-saveResults(resultsPath, results);
-const checks = writeReport(results, command);
+let checks: ReturnType<typeof evaluateTargets>;
+if (options.sessions > 1) {
+  // A side run: its own results file; the report shows the one-session runs.
+  const sidePath = join(root, `bench/results/sessions-${options.sessions}.json`);
+  saveResults(sidePath, current);
+  checks = evaluateTargets(targets, current);
+  log(`\nSaved ${relative(root, sidePath)}; BENCHMARKS.md is unchanged (${options.sessions} sessions per server).`);
+} else {
+  // A run limited to some groups keeps the other groups' last results in the report.
+  const results = options.groups ? mergeResults(loadResults(resultsPath), current) : current;
+  saveResults(resultsPath, results);
+  checks = writeReport(results, command);
+}
 
 log('\nTargets:');
 for (const c of checks.filter((c) => c.status !== 'not measured')) {
@@ -136,7 +149,7 @@ for (const c of checks.filter((c) => c.status !== 'not measured')) {
   log(`  ${c.status.padEnd(7)} ${c.target.group}: ${what} ${times(c.ratio)} (min ${c.target.min}x ${c.againstName})`);
 }
 log(`  (${checks.filter((c) => c.status === 'not measured').length} not measured)`);
-log('Wrote BENCHMARKS.md and bench/chart.svg');
+if (options.sessions === 1) log('Wrote BENCHMARKS.md and bench/chart.svg');
 
 /** Starts one server, warms up and measures both endpoints, stops it. Never throws. */
 async function measureServer(file: ServerFile, generator: LoadGenerator): Promise<ServerResult> {
@@ -149,10 +162,10 @@ async function measureServer(file: ServerFile, generator: LoadGenerator): Promis
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let step = 'start';
   try {
-    server = await startServer(file.path, { cwd: root, env: serverEnv });
-    const { baseUrl, cookie } = server;
+    server = await startServer(file.path, { cwd: root, env: serverEnv, sessions: options.sessions });
+    const { baseUrl, cookies } = server;
     const measure = (endpoint: Endpoint, durationSec: number) =>
-      generator.measure({ url: `${baseUrl}/${endpoint}`, cookie, durationSec, connections: options.connections });
+      generator.measure({ url: `${baseUrl}/${endpoint}`, cookies, durationSec, connections: options.connections });
     if (options.warmupSec > 0) {
       for (const endpoint of endpoints) {
         step = `warm-up /${endpoint}`;

@@ -14,6 +14,8 @@ export interface BenchOptions {
   /** Rewrite BENCHMARKS.md and the chart from the last saved results, measuring nothing. */
   reportOnly: boolean;
   load: LoadGeneratorName | undefined;
+  /** Sessions per server; each request carries the next one's cookie in turn. */
+  sessions: number;
 }
 
 export const usage = `Usage: npm run bench -- [options]
@@ -25,7 +27,10 @@ export const usage = `Usage: npm run bench -- [options]
   --rounds N         run each group's servers N times in turn and report the median (default 1)
   --quick            smoke run: 2 s per endpoint, 1 s warm-up (unless given explicitly)
   --report           rewrite BENCHMARKS.md and the chart from the last run's saved results (after editing bench/NOTES.md)
-  --load wrk|autocannon   force a load generator (default: wrk if installed)`;
+  --load wrk|autocannon   force a load generator (default: wrk if installed)
+  --sessions N       spread the load over N sessions, each request carrying the next one's cookie
+                     (default 1: every request the same session). A side run: it saves its results to
+                     bench/results/sessions-N.json and leaves BENCHMARKS.md as it is`;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -39,6 +44,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       report: { type: 'boolean', default: false },
       load: { type: 'string' },
+      sessions: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -62,6 +68,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     quick,
     reportOnly: values.report ?? false,
     load: values.load as LoadGeneratorName | undefined,
+    sessions: positive('--sessions', values.sessions, 1),
   };
 }
 

@@ -18,11 +18,20 @@ type Autocannon = (options: object) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
+let next = -1;
 const result = await autocannon({
   url: options.url,
   connections: options.connections,
   duration: options.durationSec,
-  headers: { cookie: options.cookie },
+  // Each request takes the next session's cookie.
+  requests: [
+    {
+      setupRequest: (request: { headers?: Record<string, string> }) => {
+        next = (next + 1) % options.cookies.length;
+        return { ...request, headers: { ...request.headers, cookie: options.cookies[next] } };
+      },
+    },
+  ],
 });
 const summary: EndpointResult = {
   rps: result.requests.average,

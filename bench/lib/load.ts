@@ -4,6 +4,9 @@
  * loop with the harness or the server.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pinned } from './pin.js';
@@ -15,7 +18,8 @@ export type LoadGeneratorName = 'wrk' | 'autocannon';
 
 export interface LoadOptions {
   url: string;
-  cookie: string;
+  /** One Cookie header value per session; requests take them in turn. */
+  cookies: string[];
   durationSec: number;
   connections: number;
 }
@@ -49,18 +53,29 @@ function autocannonVersion(): string {
 
 // One wrk thread: on a small machine a second thread would take a core from the server.
 async function measureWithWrk(options: LoadOptions): Promise<EndpointResult> {
-  const args = [
-    '-t1',
-    `-c${options.connections}`,
-    `-d${options.durationSec}s`,
-    '--latency',
-    '-H',
-    `Cookie: ${options.cookie}`,
-    options.url,
-  ];
+  const args = ['-t1', `-c${options.connections}`, `-d${options.durationSec}s`, '--latency'];
+  let script: string | undefined;
+  if (options.cookies.length === 1) args.push('-H', `Cookie: ${options.cookies[0]}`);
+  else {
+    // Several sessions: a wrk Lua script hands each request the next cookie.
+    const dir = mkdtempSync(join(tmpdir(), 'sessionkit-bench-'));
+    script = join(dir, 'cookies.lua');
+    const list = options.cookies.map((cookie) => JSON.stringify(cookie)).join(',\n');
+    writeFileSync(
+      script,
+      `local cookies = {\n${list}\n}\nlocal i = 0\n` +
+        `request = function()\n  i = i % #cookies + 1\n  return wrk.format(nil, nil, { Cookie = cookies[i] })\nend\n`,
+    );
+    args.push('-s', script);
+  }
+  args.push(options.url);
   const [command, pinnedArgs] = pinned('load', 'wrk', args);
-  const { stdout } = await run(command, pinnedArgs, { timeout: (options.durationSec + 30) * 1000 });
-  return parseWrkOutput(stdout);
+  try {
+    const { stdout } = await run(command, pinnedArgs, { timeout: (options.durationSec + 30) * 1000 });
+    return parseWrkOutput(stdout);
+  } finally {
+    if (script) rmSync(dirname(script), { recursive: true, force: true });
+  }
 }
 
 /** Reads the figures out of wrk's text report. */

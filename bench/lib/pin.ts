@@ -33,7 +33,9 @@ export function pinServices(): () => void {
   for (const name of SERVICES) {
     const found = spawnSync('pgrep', ['-x', name], { encoding: 'utf8' });
     for (const pid of (found.stdout ?? '').split('\n').filter(Boolean)) {
-      const mask = /mask:\s*([0-9a-f]+)/.exec(spawnSync('taskset', ['-p', pid], { encoding: 'utf8' }).stdout ?? '')?.[1];
+      const mask = /mask:\s*([0-9a-f]+)/.exec(
+        spawnSync('taskset', ['-p', pid], { encoding: 'utf8' }).stdout ?? '',
+      )?.[1];
       if (!mask) continue;
       if (spawnSync('taskset', ['-a', '-p', '-c', '1', pid], { stdio: 'ignore' }).status !== 0) continue;
       saved.push({ pid, mask });

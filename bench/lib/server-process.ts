@@ -1,6 +1,6 @@
 /**
  * Runs one bench server file as a child process: picks a free port, waits for the
- * `ready` line, obtains a session cookie from GET /init, and stops it by PID.
+ * `ready` line, obtains session cookies from GET /init, and stops it by PID.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { pinned } from './pin.js';
@@ -11,8 +11,8 @@ import { explainStderr } from './stderr.js';
 export interface RunningServer {
   pid: number;
   baseUrl: string;
-  /** Cookie header value (name=value; ...) from the server's /init response. */
-  cookie: string;
+  /** Cookie header values (name=value; ...), one per session, each from an /init response. */
+  cookies: string[];
   /** Why the process has ended, if it has; check after each measurement. */
   exited(): string | undefined;
   stop(): Promise<void>;
@@ -22,6 +22,8 @@ export interface StartOptions {
   cwd: string;
   env: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Sessions to open with GET /init. Default 1. */
+  sessions?: number;
 }
 
 /** Every child still alive, so an interrupted run does not leave servers behind. */
@@ -76,8 +78,9 @@ export async function startServer(file: string, options: StartOptions): Promise<
   try {
     await waitForReady(child, options.readyTimeoutMs ?? 30_000, () => exitReason);
     const baseUrl = `http://127.0.0.1:${port}`;
-    const cookie = await initCookie(baseUrl);
-    return { pid: child.pid!, baseUrl, cookie, exited: () => exitReason, stop };
+    const cookies = [await initCookie(baseUrl, true)];
+    while (cookies.length < (options.sessions ?? 1)) cookies.push(await initCookie(baseUrl, false));
+    return { pid: child.pid!, baseUrl, cookies, exited: () => exitReason, stop };
   } catch (error) {
     await stop();
     const detail = exitReason ?? explainStderr(stderr);
@@ -108,8 +111,8 @@ function waitForReady(child: ChildProcess, timeoutMs: number, exitReason: () => 
   });
 }
 
-/** GET /init, keep the name=value part of each Set-Cookie, then check /read and /inc answer 2xx with it. */
-async function initCookie(baseUrl: string): Promise<string> {
+/** GET /init, keep the name=value part of each Set-Cookie; `check`: then check /read and /inc answer 2xx with it. */
+async function initCookie(baseUrl: string, check: boolean): Promise<string> {
   const init = await fetch(`${baseUrl}/init`, { redirect: 'manual' });
   await init.arrayBuffer();
   if (!init.ok) throw new Error(`GET /init answered ${init.status}`);
@@ -121,7 +124,7 @@ async function initCookie(baseUrl: string): Promise<string> {
   }
   if (pairs.size === 0) throw new Error('GET /init set no cookie');
   const cookie = [...pairs.values()].join('; ');
-  for (const path of ['/read', '/inc']) {
+  for (const path of check ? ['/read', '/inc'] : []) {
     const res = await fetch(`${baseUrl}${path}`, { headers: { cookie }, redirect: 'manual' });
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`GET ${path} with the /init cookie answered ${res.status}`);
