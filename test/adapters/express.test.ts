@@ -81,6 +81,9 @@ for (const [label, make] of [
         sessions.get(req).set('n', 1);
         res.send('ok');
       });
+      app.get('/ip', (req, res) => {
+        res.send(sessions.get(req).client?.ip ?? 'none');
+      });
       app.get('/boom', () => {
         throw new Error('handler failed');
       });
@@ -109,6 +112,14 @@ for (const [label, make] of [
       await c.fetch('/set', { headers: { 'x-forwarded-proto': 'https' } });
       assert.ok(c.lastSetCookies[0]);
       assert.doesNotMatch(c.lastSetCookies[0] ?? '', /;\s*Secure/i);
+    });
+
+    it("records the client address Express's 'trust proxy' gives: X-Forwarded-For from a trusted proxy only", async () => {
+      const headers = { 'x-forwarded-for': '203.0.113.7' };
+      const trusted = await start('loopback');
+      assert.equal(await (await fetch(`${trusted.url}/ip`, { headers })).text(), '203.0.113.7');
+      const wary = await start(undefined);
+      assert.match(await (await fetch(`${wary.url}/ip`, { headers })).text(), /^(::ffff:)?127\.0\.0\.1$|^::1$/);
     });
 
     it("a throwing route reaches the app's error handler, whose reply is not held back", async () => {
