@@ -129,9 +129,10 @@ export function expressRequestContext(req: IncomingMessage, trustProxy: TrustPro
 }
 
 /**
- * Express's `req.ip` parses X-Forwarded-For through its trust function on every read, which
- * cost a bare Express app about 8% of its throughput in a side run. The manager needs the
- * address only for a new session or an event, so it is read when asked; `secure` likewise.
+ * Express's `req.ip` parses X-Forwarded-For through its trust function on every read. The
+ * manager needs the address only for a new session or an event, so it is read when asked;
+ * `secure` likewise. Reading both up front cost sessionkit on Express about 4% of its
+ * throughput (7 to 8 µs of 180 µs of CPU per request) in a side run.
  */
 class ExpressRequestContext implements RequestContext {
   readonly cookie: string | undefined;
