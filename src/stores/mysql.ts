@@ -16,7 +16,6 @@ import { SessionError, withTimeout } from '../core/errors.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 import { sqlError } from './sql/errors.js';
 import { optionalPositiveInteger, positiveInteger, tableName } from './sql/options.js';
-import { Coalescer } from './sql/coalesce.js';
 import { pruneInBatches } from './sql/prune.js';
 import {
   clientText,
@@ -29,7 +28,7 @@ import {
   type SessionRow,
 } from './sql/row.js';
 import { mysqlSchema } from './sql/schema.js';
-import { SessionWrite } from './sql/session-write.js';
+import { type SessionWrite, SessionWrites } from './sql/session-write.js';
 
 export interface MysqlStoreOptions {
   /** A mysql2 pool: from `mysql2/promise` or `mysql2` (its promise() side is used). Never ended by close(). */
@@ -71,7 +70,7 @@ export class MysqlStore implements Store {
   readonly #cap: number | undefined;
   readonly #sql: ReturnType<typeof statements>;
   /** Writes to a session while another is in flight wait and go as one (sql/coalesce.ts). */
-  readonly #writes = new Coalescer<SessionWrite, boolean>((key, write) => this.#write(key, write));
+  readonly #writes = new SessionWrites(JSON.stringify, (key, write) => this.#write(key, write));
   #schemaReady: Promise<void> | undefined;
   #closed = false;
 
@@ -129,13 +128,11 @@ export class MysqlStore implements Store {
   }
 
   update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
-    return this.#writes.submit(key, (waiting) => (waiting ?? new SessionWrite(JSON.stringify)).update(record, change));
+    return this.#writes.update(key, record, change);
   }
 
   touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
-    return this.#writes.submit(key, (waiting) =>
-      (waiting ?? new SessionWrite(JSON.stringify)).touch(expiresAt, lastSeenAt),
-    );
+    return this.#writes.touch(key, expiresAt, lastSeenAt);
   }
 
   /** One UPDATE for one or more coalesced updates and touches of a session. */

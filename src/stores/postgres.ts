@@ -16,11 +16,10 @@ import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js
 import { sqlError } from './sql/errors.js';
 import { fromJsonbText, toJsonbKey, toJsonbText } from './sql/jsonb-nul.js';
 import { optionalPositiveInteger, positiveInteger, tableName } from './sql/options.js';
-import { Coalescer } from './sql/coalesce.js';
 import { pruneInBatches } from './sql/prune.js';
 import { clientText, flashText, INSERT_COLUMNS, infoOf, RECORD_COLUMNS, recordOf, type SessionRow } from './sql/row.js';
 import { postgresSchema } from './sql/schema.js';
-import { SessionWrite } from './sql/session-write.js';
+import { type SessionWrite, SessionWrites } from './sql/session-write.js';
 
 export interface PostgresStoreOptions {
   /** A pg Pool (or anything with its query method). Never ended by close(). */
@@ -85,7 +84,7 @@ export class PostgresStore implements Store {
   readonly #cap: number | undefined;
   readonly #sql: Record<Operation, Sql>;
   /** Writes to a session while another is in flight wait and go as one (sql/coalesce.ts). */
-  readonly #writes = new Coalescer<SessionWrite, boolean>((key, write) => this.#write(key, write));
+  readonly #writes = new SessionWrites(toJsonbText, (key, write) => this.#write(key, write));
   #schemaReady: Promise<void> | undefined;
   #closed = false;
 
@@ -145,13 +144,11 @@ export class PostgresStore implements Store {
   }
 
   update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
-    return this.#writes.submit(key, (waiting) => (waiting ?? new SessionWrite(toJsonbText)).update(record, change));
+    return this.#writes.update(key, record, change);
   }
 
   touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
-    return this.#writes.submit(key, (waiting) =>
-      (waiting ?? new SessionWrite(toJsonbText)).touch(expiresAt, lastSeenAt),
-    );
+    return this.#writes.touch(key, expiresAt, lastSeenAt);
   }
 
   /** One UPDATE for one or more coalesced updates and touches of a session. */

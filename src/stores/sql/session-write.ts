@@ -4,7 +4,32 @@
  * the merged write equals applying its parts one after another, as the row lock would have.
  */
 import type { Change, SessionRecord } from '../../core/store.js';
+import { Coalescer } from './coalesce.js';
 import { flashText } from './row.js';
+
+/**
+ * A SQL store's update and touch: each joins the write waiting for its session, or starts
+ * one, and `run` sends a merged write as one UPDATE (see coalesce.ts).
+ */
+export class SessionWrites {
+  readonly #coalescer: Coalescer<SessionWrite, boolean>;
+  readonly #encode: (value: unknown) => string;
+
+  constructor(encode: (value: unknown) => string, run: (key: string, write: SessionWrite) => Promise<boolean>) {
+    this.#encode = encode;
+    this.#coalescer = new Coalescer(run);
+  }
+
+  update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+    return this.#coalescer.submit(key, (waiting) => (waiting ?? new SessionWrite(this.#encode)).update(record, change));
+  }
+
+  touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
+    return this.#coalescer.submit(key, (waiting) =>
+      (waiting ?? new SessionWrite(this.#encode)).touch(expiresAt, lastSeenAt),
+    );
+  }
+}
 
 export class SessionWrite {
   /** The stored data is replaced by exactly `set` (a clear() was among the parts). */
