@@ -107,11 +107,17 @@ export class RedisStore implements Store {
     return `${this.prefix}u:${userId}`;
   }
 
-  async get(key: string): Promise<SessionRecord | undefined> {
+  get(key: string): Promise<SessionRecord | undefined> {
     const rkey = this.sessionKey(key);
-    const reply = await this.#run('get', () => this.#driver.send(rkey, ['HGETALL', rkey]));
-    return fromReply(reply, this.codec);
+    return this.#breaker.run(
+      'get',
+      () => this.#driver.send(rkey, ['HGETALL', rkey]),
+      this.#driver.connected(),
+      this.#toRecord,
+    );
   }
+
+  readonly #toRecord = (reply: unknown): SessionRecord | undefined => fromReply(reply, this.codec);
 
   async create(key: string, record: SessionRecord): Promise<boolean> {
     const userId = record.userId ?? '';
@@ -137,9 +143,9 @@ export class RedisStore implements Store {
     return true;
   }
 
-  async update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+  update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
     const userId = record.userId ?? '';
-    const reply = (await this.#run('update', () =>
+    const send = () =>
       updateScript.run(
         this.#driver,
         [this.sessionKey(key)],
@@ -154,25 +160,30 @@ export class RedisStore implements Store {
           change.cleared ? '1' : '0',
           ...updateArguments(record, change, this.codec),
         ],
-      ),
-    )) as [number, string?];
-    if (Number(reply[0]) !== 1) return false;
-    const previous = String(reply[1] ?? '');
-    if (this.#clusterIndex && previous !== userId) {
-      const index = this.#clusterIndex;
-      await this.#run('update', async () => {
-        if (previous) await index.remove(previous, key);
-        if (userId) await index.add(userId, key, record.deadline);
-      });
-    }
-    return true;
+      );
+    const index = this.#clusterIndex;
+    if (!index) return this.#breaker.run('update', send, this.#driver.connected(), isUpdated);
+    return this.#run('update', send).then(async (reply) => {
+      if (!isUpdated(reply)) return false;
+      // On Cluster the script cannot reach the user's index: move the entry here.
+      const previous = String((reply as [number, string?])[1] ?? '');
+      if (previous !== userId) {
+        await this.#run('update', async () => {
+          if (previous) await index.remove(previous, key);
+          if (userId) await index.add(userId, key, record.deadline);
+        });
+      }
+      return true;
+    });
   }
 
-  async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
-    const reply = await this.#run('touch', () =>
-      touchScript.run(this.#driver, [this.sessionKey(key)], [String(expiresAt), String(lastSeenAt)]),
+  touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
+    return this.#breaker.run(
+      'touch',
+      () => touchScript.run(this.#driver, [this.sessionKey(key)], [String(expiresAt), String(lastSeenAt)]),
+      this.#driver.connected(),
+      isOne,
     );
-    return Number(reply) === 1;
   }
 
   async destroy(key: string): Promise<boolean> {
@@ -226,6 +237,15 @@ export class RedisStore implements Store {
   #run<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return this.#breaker.run(operation, call, this.#driver.connected());
   }
+}
+
+/** The update script answers [1, previous user id] when it wrote, [0] when the session is gone. */
+function isUpdated(reply: unknown): boolean {
+  return Number((reply as [number])[0]) === 1;
+}
+
+function isOne(reply: unknown): boolean {
+  return Number(reply) === 1;
 }
 
 function invalid(option: string, value: unknown, what: string): never {

@@ -89,6 +89,19 @@ describe('RedisStore on a real Redis', () => {
     assert.equal(Number(await client.call('PEXPIRETIME', `${prefix}s:${k}`)), r.expiresAt + 7000);
   });
 
+  it('a stored value that does not decode fails that load, but does not count against the circuit breaker', async () => {
+    const store = new RedisStore({ client, prefix, breakerThreshold: 2 });
+    const bad = key();
+    await store.create(bad, record());
+    await client.hset(`${prefix}s:${bad}`, '.n', '{not json');
+    // Redis answered every time: the failure is the data's, so the circuit stays closed.
+    for (let i = 0; i < 4; i++) await assert.rejects(store.get(bad), SyntaxError);
+    assert.equal(store.circuit, 'closed');
+    const good = key();
+    await store.create(good, record());
+    assert.equal((await store.get(good))?.data.n, 1);
+  });
+
   it('writes only the changed data keys on update (the other fields are not rewritten)', async () => {
     const rec = recording(client);
     const store = new RedisStore({ client: rec.client, prefix });

@@ -44,8 +44,15 @@ export class CircuitBreaker {
    * Runs `operation` unless the circuit is open. `ready` says whether the client believes it
    * is connected; when it does not, the call fails at once (no queueing inside the client).
    */
-  run<T>(name: string, operation: () => Promise<T>, ready = true): Promise<T> {
-    if (this.#failures >= this.#options.threshold) return this.#probe(name, operation, ready);
+  run<T>(name: string, operation: () => Promise<T>, ready?: boolean): Promise<T>;
+  /**
+   * `map` turns the answer into the caller's result in the same promise step (no second
+   * `.then` or `await`). What it throws rejects the call without counting as a failure:
+   * the server did answer.
+   */
+  run<T, R>(name: string, operation: () => Promise<T>, ready: boolean, map: (answer: T) => R): Promise<R>;
+  run<T, R>(name: string, operation: () => Promise<T>, ready = true, map?: (answer: T) => R): Promise<T | R> {
+    if (this.#failures >= this.#options.threshold) return this.#probe(name, operation, ready, map);
     if (!ready) return Promise.reject(this.#failed(notConnected(this.#options.name, name), name));
     let promise: Promise<T>;
     try {
@@ -53,21 +60,28 @@ export class CircuitBreaker {
     } catch (error) {
       return Promise.reject(this.#failed(error, name));
     }
-    return this.#deadlines.bound(promise, name, this.#succeeded, (error) => this.#failed(error, name));
+    return this.#deadlines.bound(promise, name, this.#succeeded, (error) => this.#failed(error, name), map);
   }
 
   /** The circuit is open: fail at once, or let this one call through as the probe. */
-  async #probe<T>(name: string, operation: () => Promise<T>, ready: boolean): Promise<T> {
+  async #probe<T, R>(
+    name: string,
+    operation: () => Promise<T>,
+    ready: boolean,
+    map: ((answer: T) => R) | undefined,
+  ): Promise<T | R> {
     if (this.#probing || this.#now() < this.#openUntil) throw this.#openError(name);
     this.#probing = true;
+    let answer: T;
     try {
       if (!ready) throw notConnected(this.#options.name, name);
-      return this.#succeeded(await this.#deadlines.bound(operation(), name, same, same));
+      answer = this.#succeeded(await this.#deadlines.bound(operation(), name, same, same));
     } catch (error) {
       throw this.#failed(error, name);
     } finally {
       this.#probing = false;
     }
+    return map ? map(answer) : answer;
   }
 
   readonly #succeeded = <T>(value: T): T => {
@@ -123,13 +137,14 @@ class Deadlines {
    * Settles with `succeeded(value)` or rejects with `failed(error)`; a call still pending
    * at its deadline rejects with `failed('store-timeout' error)`. One promise per call.
    */
-  bound<T>(
+  bound<T, R = T>(
     promise: Promise<T>,
     name: string,
     succeeded: (value: T) => T,
     failed: (error: unknown) => unknown,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    map?: (value: T) => R,
+  ): Promise<T | R> {
+    return new Promise<T | R>((resolve, reject) => {
       const entry: Pending = {
         at: performance.now() + this.timeout,
         name,
@@ -142,7 +157,13 @@ class Deadlines {
         (value) => {
           if (entry.done) return;
           this.#settle(entry);
-          resolve(succeeded(value));
+          const answer = succeeded(value);
+          if (map === undefined) return resolve(answer);
+          try {
+            resolve(map(answer));
+          } catch (error) {
+            reject(error);
+          }
         },
         (error: unknown) => {
           if (entry.done) return;
