@@ -1,7 +1,7 @@
 /**
  * The cookie group's bare servers: node:http with no session library. The count travels in
  * a plain cookie (parse it, read or change it, set it again). `extra`, when given, adds a
- * second cookie on every write: bare-node-sealed uses it to show what one AES-256-GCM seal
+ * second cookie on every write: seal-only uses it to show what one AES-256-GCM seal
  * per write costs on its own.
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
