@@ -29,7 +29,11 @@ describe('randomBytes (pooled CSPRNG draws)', () => {
     for (const length of [0, 1, 12, 255, 256, 257, 5000]) {
       const bytes = randomBytes(length);
       assert.equal(bytes.length, length);
-      if (length >= 12) assert.ok(bytes.some((b) => b !== 0), `${length} bytes all zero`);
+      if (length >= 12)
+        assert.ok(
+          bytes.some((b) => b !== 0),
+          `${length} bytes all zero`,
+        );
     }
   });
 
