@@ -134,8 +134,9 @@ class Deadlines {
   ) {}
 
   /**
-   * Settles with `succeeded(value)` or rejects with `failed(error)`; a call still pending
-   * at its deadline rejects with `failed('store-timeout' error)`. One promise per call.
+   * Settles with `succeeded(value)`, passed through `map` when given (what `map` throws
+   * rejects as it is), or rejects with `failed(error)`; a call still pending at its deadline
+   * rejects with `failed('store-timeout' error)`. One promise per call.
    */
   bound<T, R = T>(
     promise: Promise<T>,
