@@ -109,12 +109,7 @@ export class RedisStore implements Store {
 
   get(key: string): Promise<SessionRecord | undefined> {
     const rkey = this.sessionKey(key);
-    return this.#breaker.run(
-      'get',
-      () => this.#driver.send(rkey, ['HGETALL', rkey]),
-      this.#driver.connected(),
-      this.#toRecord,
-    );
+    return this.#run('get', () => this.#driver.send(rkey, ['HGETALL', rkey]), this.#toRecord);
   }
 
   readonly #toRecord = (reply: unknown): SessionRecord | undefined => fromReply(reply, this.codec);
@@ -162,7 +157,7 @@ export class RedisStore implements Store {
         ],
       );
     const index = this.#clusterIndex;
-    if (!index) return this.#breaker.run('update', send, this.#driver.connected(), isUpdated);
+    if (!index) return this.#run('update', send, isUpdated);
     return this.#run('update', send).then(async (reply) => {
       if (!isUpdated(reply)) return false;
       // On Cluster the script cannot reach the user's index: move the entry here.
@@ -178,10 +173,9 @@ export class RedisStore implements Store {
   }
 
   touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
-    return this.#breaker.run(
+    return this.#run(
       'touch',
       () => touchScript.run(this.#driver, [this.sessionKey(key)], [String(expiresAt), String(lastSeenAt)]),
-      this.#driver.connected(),
       isOne,
     );
   }
@@ -234,8 +228,9 @@ export class RedisStore implements Store {
   /** Nothing to release: the client is the application's, and it closes it. */
   async close(): Promise<void> {}
 
-  #run<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    return this.#breaker.run(operation, call, this.#driver.connected());
+  /** One Redis call through the breaker; `map` shapes its answer in the same promise step. */
+  #run<T, R = T>(operation: string, call: () => Promise<T>, map?: (answer: T) => R): Promise<R> {
+    return this.#breaker.run(operation, call, this.#driver.connected(), map);
   }
 }
 

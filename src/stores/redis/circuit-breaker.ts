@@ -43,15 +43,11 @@ export class CircuitBreaker {
   /**
    * Runs `operation` unless the circuit is open. `ready` says whether the client believes it
    * is connected; when it does not, the call fails at once (no queueing inside the client).
-   */
-  run<T>(name: string, operation: () => Promise<T>, ready?: boolean): Promise<T>;
-  /**
    * `map` turns the answer into the caller's result in the same promise step (no second
    * `.then` or `await`). What it throws rejects the call without counting as a failure:
    * the server did answer.
    */
-  run<T, R>(name: string, operation: () => Promise<T>, ready: boolean, map: (answer: T) => R): Promise<R>;
-  run<T, R>(name: string, operation: () => Promise<T>, ready = true, map?: (answer: T) => R): Promise<T | R> {
+  run<T, R = T>(name: string, operation: () => Promise<T>, ready = true, map?: (answer: T) => R): Promise<R> {
     if (this.#failures >= this.#options.threshold) return this.#probe(name, operation, ready, map);
     if (!ready) return Promise.reject(this.#failed(notConnected(this.#options.name, name), name));
     let promise: Promise<T>;
@@ -60,7 +56,13 @@ export class CircuitBreaker {
     } catch (error) {
       return Promise.reject(this.#failed(error, name));
     }
-    return this.#deadlines.bound(promise, name, this.#succeeded, (error) => this.#failed(error, name), map);
+    return this.#deadlines.bound(
+      promise,
+      name,
+      this.#succeeded,
+      (error) => this.#failed(error, name),
+      map,
+    ) as Promise<R>;
   }
 
   /** The circuit is open: fail at once, or let this one call through as the probe. */
@@ -69,7 +71,7 @@ export class CircuitBreaker {
     operation: () => Promise<T>,
     ready: boolean,
     map: ((answer: T) => R) | undefined,
-  ): Promise<T | R> {
+  ): Promise<R> {
     if (this.#probing || this.#now() < this.#openUntil) throw this.#openError(name);
     this.#probing = true;
     let answer: T;
@@ -81,7 +83,7 @@ export class CircuitBreaker {
     } finally {
       this.#probing = false;
     }
-    return map ? map(answer) : answer;
+    return map ? map(answer) : (answer as unknown as R);
   }
 
   readonly #succeeded = <T>(value: T): T => {
