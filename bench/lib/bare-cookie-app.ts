@@ -5,16 +5,11 @@
  * per write costs on its own.
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { cookieValue } from './bare-counts.js';
 
 function countOf(req: IncomingMessage): number | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [name, value] = part.trim().split('=');
-    if (name === 'n' && value) {
-      const count = Number(value);
-      return Number.isInteger(count) ? count : undefined;
-    }
-  }
-  return undefined;
+  const count = Number(cookieValue(req.headers.cookie, 'n'));
+  return Number.isInteger(count) ? count : undefined;
 }
 
 /** Serve GET /init, /read, /inc on 127.0.0.1:$PORT and print `ready`. */

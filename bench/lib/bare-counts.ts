@@ -25,13 +25,18 @@ export function sidCookie(id: string): string {
   return `sid=${id}; Path=/; HttpOnly; SameSite=Lax`;
 }
 
-/** The first non-empty `sid` in a Cookie header. */
-export function sidOf(cookie: string | undefined): string | undefined {
+/** The first non-empty cookie called `wanted` in a Cookie header. */
+export function cookieValue(cookie: string | undefined, wanted: string): string | undefined {
   for (const part of (cookie ?? '').split(';')) {
     const [name, value] = part.trim().split('=');
-    if (name === 'sid' && value) return value;
+    if (name === wanted && value) return value;
   }
   return undefined;
+}
+
+/** The first non-empty `sid` in a Cookie header. */
+export function sidOf(cookie: string | undefined): string | undefined {
+  return cookieValue(cookie, 'sid');
 }
 
 /** Counts in a Map of objects changed in place: the in-process baselines. */
