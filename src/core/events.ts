@@ -22,7 +22,11 @@ export interface SessionEvent {
   /** The store key (hash of the session id) where one is known. */
   key?: string;
   userId?: string;
-  /** Why, for invalid-cookie (`malformed`, `unknown`, `duplicate`, ...) and expired (`idle`, `absolute`). */
+  /**
+   * Why, for invalid-cookie (`malformed`, `unknown`, `duplicate`, `renewed` for an id whose
+   * grace window after a periodic renewal has ended, ...), expired (`idle`, `absolute`) and
+   * regenerated (`renewal` when the `renewal` option renewed the id).
+   */
   reason?: string;
   /** The client address, when the adapter supplied it (for counting invalid ids per client). */
   ip?: string;

@@ -10,7 +10,9 @@ import { SessionError, toStoreError, withTimeout } from './errors.js';
 import type { SessionEvent, SessionEventType } from './events.js';
 import { getCookieValues } from './cookie.js';
 import { isWellFormedId, newSessionId, storeKeyOf } from './id.js';
+import { sha256 } from './platform.js';
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from './options.js';
+import { type Forward, forwardOf, renewalDue, retiredRecord } from './renewal.js';
 import {
   bearerTokenOf,
   clientOf,
@@ -94,6 +96,13 @@ export class SessionManager<T extends SessionData = SessionData> {
         },
       );
     }
+    if (this.#clientSide && this.options.renewal) {
+      throw new SessionError(
+        'invalid-option',
+        'sessionkit: option renewal needs a server-side store: a cookie store keeps no record an old id could be retired from',
+        { details: { option: 'renewal' } },
+      );
+    }
     const { cleanupInterval } = this.options;
     if (cleanupInterval !== false && typeof this.store.prune === 'function') {
       this.#timer = setInterval(() => void this.prune().catch(() => {}), cleanupInterval);
@@ -164,7 +173,15 @@ export class SessionManager<T extends SessionData = SessionData> {
     );
   }
 
-  #loaded(loading: Loading, id: string, key: string, stale: boolean, record: SessionRecord | undefined): Session<T> {
+  /** `hops`: how many retired records (periodic renewal) this load has followed to get here. */
+  #loaded(
+    loading: Loading,
+    id: string,
+    key: string,
+    stale: boolean,
+    record: SessionRecord | undefined,
+    hops = 0,
+  ): MaybePromise<Session<T>> {
     const { request, now, secure, transport } = loading;
     if (record === undefined) {
       // Stores forget expired records themselves, so "unknown" includes sessions that expired.
@@ -173,6 +190,9 @@ export class SessionManager<T extends SessionData = SessionData> {
       // and clearing would delete the browser's new cookie (same name) if it arrives last.
       return this.#fresh(now, secure, request, false, transport);
     }
+    // A retired record (periodic renewal) is not a session: its own window decides.
+    const forward = forwardOf(record);
+    if (forward) return this.#follow(loading, id, key, stale, forward, hops);
     if (record.expiresAt <= now || record.deadline <= now) {
       this.#emit({
         type: 'expired',
@@ -186,9 +206,43 @@ export class SessionManager<T extends SessionData = SessionData> {
       return this.#fresh(now, secure, request, false, transport);
     }
     const state = loadedState(id, key, record, secure, transport);
+    if (hops > 0) state.followed = true;
     // Signed with an older key: write the record and re-issue the cookie with the newest.
-    if (stale) state.metaChanged = state.cookieChanged = true;
+    else if (stale) state.metaChanged = state.cookieChanged = true;
+    const { renewal } = this.options;
+    // The new id is drawn at commit, by the one request that wins the renewal.
+    if (renewal && hops === 0 && transport === 'cookie' && renewalDue(renewal.every, record, now)) {
+      state.renewing = true;
+    }
     return new Session<T>(this.#ctx, state);
+  }
+
+  /**
+   * The id was renewed: within the grace window, load the session it was renewed to (a
+   * request the browser sent before the new cookie arrived); after it, the old id is dead.
+   */
+  #follow(
+    loading: Loading,
+    id: string,
+    key: string,
+    stale: boolean,
+    forward: Forward,
+    hops: number,
+  ): MaybePromise<Session<T>> {
+    const { request, now, secure, transport } = loading;
+    // Two hops cover a renewal that happened while an older one's grace was still running.
+    if (forward.until <= now || hops >= 2) {
+      this.#emit({ type: 'invalid-cookie', at: now, key, reason: 'renewed', ip: request.ip ?? undefined });
+      if (forward.until <= now) this.#forget(key);
+      // No clearing cookie: the browser most likely holds the new id under the same name.
+      return this.#fresh(now, secure, request, false, transport);
+    }
+    const to = forward.to;
+    return this.#callThen(
+      'get',
+      () => this.store.get(to),
+      (record) => this.#loaded(loading, id, to, stale, record, hops + 1),
+    );
   }
 
   /** Removes a record nobody waits for; a failure only means the store forgets it later. */
@@ -243,7 +297,7 @@ export class SessionManager<T extends SessionData = SessionData> {
       return this.#finish(state, { cookies: sent });
     }
     // The rare paths (new, regenerated and destroyed sessions) take the general route.
-    if (state.destroyKeys.length > 0 || state.regenerate) return this.#commitFully(session);
+    if (state.destroyKeys.length > 0 || state.regenerate || state.renewing) return this.#commitFully(session);
     if (state.persistedKey === undefined) {
       if (hasContent(state) || state.clearCookie) return this.#commitFully(session);
       return this.#finish(state, { cookies: [] });
@@ -316,6 +370,11 @@ export class SessionManager<T extends SessionData = SessionData> {
       }
       return this.#finish(state, out);
     }
+    if (state.renewing) {
+      // Not renewed here (another request claimed it, or no grace window): what is left is
+      // an ordinary commit or regenerate.
+      return (await this.#renew(session, now, out)) ? this.#finish(state, out) : this.commitNow(session);
+    }
     if (state.regenerate) {
       const oldKey = state.persistedKey;
       const existed = await this.#call('destroy', () => this.store.destroy(oldKey));
@@ -332,6 +391,57 @@ export class SessionManager<T extends SessionData = SessionData> {
     return this.commitNow(session);
   }
 
+  /**
+   * A periodic renewal with a grace window: the new record is written first, then the old
+   * one is retired (update-only, so a logout that came in between wins: the new record is
+   * removed again and nothing is issued). At no moment does the old id lead nowhere.
+   */
+  async #renew(session: Session<T>, now: number, out: Issued): Promise<boolean> {
+    const state = session[STATE];
+    const { every, grace } = this.options.renewal!;
+    if (grace === 0) {
+      // No grace window: an ordinary regenerate, whose destroy of the old record decides a race.
+      state.renewing = false;
+      state.regenerate = true;
+      state.id = newSessionId();
+      return false;
+    }
+    const oldKey = state.persistedKey!;
+    const until = now + grace;
+    // Requests that arrive together at a period boundary all find the renewal due. A
+    // create-only claim lets exactly one renew; the others commit as usual, so the browser
+    // never receives two new ids and no second copy of the session is left behind.
+    const period = Math.floor((now - state.createdAt) / every);
+    const claim = await sha256(`${oldKey}/renewal/${period}`);
+    const claimed = await this.#call('create', () =>
+      this.store.create(claim, { data: {}, createdAt: now, lastSeenAt: now, expiresAt: until, deadline: until }),
+    );
+    state.renewing = false;
+    if (!claimed) {
+      // When the winner has already retired the old record, this request's changes go to
+      // the new one (as for any request that follows a retired record).
+      const current = await this.#call('get', () => this.store.get(oldKey));
+      const forward = current && forwardOf(current);
+      if (forward?.to) {
+        state.persistedKey = forward.to;
+        state.followed = true;
+      }
+      return false;
+    }
+    state.id = newSessionId();
+    await this.#createRecord(state, now);
+    const newKey = state.persistedKey!;
+    const { record, change } = retiredRecord(state, { to: newKey, until }, now);
+    if (!(await this.#call('update', () => this.store.update(oldKey, record, change)))) {
+      await this.#call('destroy', () => this.store.destroy(newKey));
+      this.#revoked(session, now, oldKey, out);
+      return true;
+    }
+    this.#emit({ type: 'regenerated', at: now, key: newKey, userId: state.userId, reason: 'renewal' });
+    await this.#issue(state, now, out);
+    return true;
+  }
+
   #result(out: Issued): CommitResult {
     const { cookies } = out;
     const result: CommitResult = { cookies, headers: NO_HEADERS };
@@ -345,6 +455,8 @@ export class SessionManager<T extends SessionData = SessionData> {
 
   /** Sends the session's id: as a cookie, or for bearer sessions as the commit's token. A promise only when signing waits. */
   #issue(state: SessionState, now: number, out: Issued): Promise<void> | undefined {
+    // The id this request knows was renewed: the browser's newer cookie must not be overwritten.
+    if (state.followed) return undefined;
     if (state.transport === 'bearer') {
       const token = this.#signedId(state.id);
       if (isPromise(token)) return Promise.resolve(token).then((value) => void (out.token = value));
@@ -375,6 +487,8 @@ export class SessionManager<T extends SessionData = SessionData> {
       throw new SessionError('invalid-state', "issueToken() needs the option transport: 'bearer' or 'both'");
     }
     const state = session[STATE];
+    // Reached through a renewed id: the token must be an id of its own, not the retired one.
+    if (state.followed) session.regenerate();
     state.transport = 'bearer';
     await this.commit(session);
     if (state.persistedKey === undefined) {

@@ -6,6 +6,7 @@ import { checkPrefixRules, isValidCookieName, type SameSite } from './cookie.js'
 import { SessionError } from './errors.js';
 import type { EventListener } from './events.js';
 import { type KeyInput, KeyRing } from './keyring.js';
+import type { RenewalOptions, ResolvedRenewal } from './renewal.js';
 import type { Store } from './store.js';
 
 const MINUTE = 60_000;
@@ -89,6 +90,14 @@ export interface SessionOptions {
    * uses the cookie.
    */
   transport?: SessionTransport;
+  /**
+   * Periodic id renewal, off by default: `{ every, grace }` in ms. The first request of
+   * each period of `every` ms (counted from the session's creation) gets a new id; the
+   * old one still reaches the session for `grace` ms (default 30 seconds) so requests
+   * already in flight are not logged out, and is refused after that. Server-side stores,
+   * cookie transport only.
+   */
+  renewal?: RenewalOptions | false;
 }
 
 export type SessionTransport = 'cookie' | 'bearer' | 'both';
@@ -118,6 +127,7 @@ export interface ResolvedOptions {
   /** Signs session ids when `keys` was given. */
   keyRing: KeyRing | undefined;
   transport: SessionTransport;
+  renewal: ResolvedRenewal | undefined;
 }
 
 function invalid(option: string, message: string): never {
@@ -176,6 +186,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
 
   return {
     store,
+    renewal: resolveRenewal(options.renewal, lifetime),
     cookie: resolveCookie(options.cookie ?? {}),
     lifetime,
     idleTimeout,
@@ -188,6 +199,26 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     keyRing: options.keys === undefined || options.keys instanceof KeyRing ? options.keys : new KeyRing(options.keys),
     transport,
   };
+}
+
+function resolveRenewal(renewal: RenewalOptions | false | undefined, lifetime: number): ResolvedRenewal | undefined {
+  if (renewal === undefined || renewal === false) return undefined;
+  if (typeof renewal !== 'object' || renewal === null) {
+    invalid('renewal', 'must be { every, grace } in milliseconds, or false');
+  }
+  const every = positiveMs('renewal.every', renewal.every);
+  if (every >= lifetime) {
+    invalid(
+      'renewal.every',
+      `(${every} ms) is not shorter than lifetime (${lifetime} ms); no session would be renewed`,
+    );
+  }
+  const grace = renewal.grace ?? 30_000;
+  if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0) {
+    invalid('renewal.grace', `must be zero or a positive number of milliseconds (got ${String(grace)})`);
+  }
+  if (grace >= every) invalid('renewal.grace', `(${grace} ms) must be shorter than renewal.every (${every} ms)`);
+  return { every, grace };
 }
 
 function resolveCookie(cookie: CookieOptions): ResolvedCookieOptions {

@@ -4,6 +4,7 @@
  */
 import type { Codec } from './codec.js';
 import { newSessionId } from './id.js';
+import { RETIRED_KEY } from './renewal.js';
 import type { ClientInfo, SessionRecord } from './store.js';
 
 export type SessionData = Record<string, unknown>;
@@ -25,6 +26,13 @@ export interface SessionState {
   metaChanged: boolean;
   /** A new id must replace the persisted one at commit. */
   regenerate: boolean;
+  /** The new id is a periodic renewal: the old one stays usable for the grace window. */
+  renewing: boolean;
+  /**
+   * Loaded through a renewed id's retired record: the browser holds (or is getting) a
+   * newer id that this request does not know, so no cookie is issued for the old one.
+   */
+  followed: boolean;
   /** touch() was called: write the expiry even if not due. */
   touch: boolean;
   /** Send a Set-Cookie that removes the cookie, unless a new session takes its place. */
@@ -140,6 +148,7 @@ export class Session<T extends SessionData = SessionData> {
   /** Stores a value. It must survive the store's codec unchanged (JSON by default), or this throws. */
   set<K extends keyof T & string>(key: K, value: T[K]): this {
     if (typeof key !== 'string' || key === '') throw new TypeError('session keys must be non-empty strings');
+    if (key === RETIRED_KEY) throw new TypeError(`session key ${JSON.stringify(key)} is reserved by sessionkit`);
     this.#ctx.codec.validate(value, key);
     const state = this[STATE];
     state.data[key] = value;
@@ -205,6 +214,8 @@ export class Session<T extends SessionData = SessionData> {
   regenerate(): void {
     const state = this[STATE];
     state.id = newSessionId();
+    // A login's new id must end the old one at once, not after a renewal's grace window.
+    state.renewing = state.followed = false;
     if (state.persistedKey !== undefined) state.regenerate = true;
   }
 
@@ -262,6 +273,8 @@ export function freshState(
     flashChanged: false,
     metaChanged: false,
     regenerate: false,
+    renewing: false,
+    followed: false,
     touch: false,
     clearCookie: false,
     cookieChanged: false,
@@ -298,6 +311,8 @@ export function loadedState(
     flashChanged: false,
     metaChanged: false,
     regenerate: false,
+    renewing: false,
+    followed: false,
     touch: false,
     clearCookie: false,
     cookieChanged: false,

@@ -53,7 +53,10 @@ export class SessionMetrics {
       `${p}sessions_expired_total`,
       'Sessions found expired on load, by reason (idle, absolute).',
     );
-    this.regenerated = new Counter(`${p}sessions_regenerated_total`, 'Session ids renewed (login, privilege change).');
+    this.regenerated = new Counter(
+      `${p}sessions_regenerated_total`,
+      'Session ids renewed (login, privilege change, periodic renewal).',
+    );
     this.invalidCookies = new Counter(
       `${p}invalid_cookies_total`,
       'Requests with a malformed, forged or unknown session cookie, by reason.',

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { SessionEvent } from '../../src/core/events.js';
+import { createSessions } from '../../src/core/manager.js';
+import type { Session } from '../../src/core/session.js';
 import type { Change, SessionRecord, Store } from '../../src/core/store.js';
 
 export interface ConformanceOptions {
@@ -317,6 +320,49 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       const before = await store.count();
       await store.create(key(), record());
       assert.ok((await store.count()) >= before + 1);
+    });
+
+    it('carries a periodic id renewal through the manager: the old id follows for the grace window only', async () => {
+      // The manager's clock runs ahead of the store's; records expire later than it thinks, never sooner.
+      let offset = 0;
+      const events: SessionEvent[] = [];
+      const sessions = createSessions({
+        store,
+        now: () => Date.now() + offset,
+        cleanupInterval: false,
+        renewal: { every: 15 * 60_000, grace: 30_000 },
+        onEvent: (e) => events.push(e),
+      });
+      const request = async (cookie: string | undefined, fn: (s: Session) => void = () => {}) => {
+        const session = await sessions.load({ cookie });
+        fn(session);
+        const { cookies } = await sessions.commit(session);
+        return { session, cookie: cookies[0]?.split(';')[0] };
+      };
+      const user = `renewed-${key()}`;
+      const first = await request(undefined, (s) => {
+        s.set('cart', 1);
+        s.userId = user;
+      });
+      offset += 15 * 60_000 + 1;
+      const renewed = await request(first.cookie);
+      assert.ok(renewed.cookie && renewed.cookie !== first.cookie, 'a new id is issued');
+      offset += 5_000;
+      const late = await request(first.cookie, (s) => s.set('late', true));
+      assert.equal(late.session.get('cart'), 1);
+      assert.equal(late.cookie, undefined);
+      const current = await request(renewed.cookie);
+      assert.equal(current.session.get('late'), true, 'a write through the old id reached the new record');
+      if (perUser()) {
+        assert.deepEqual(
+          (await store.listByUser!(user)).map((s) => s.key),
+          [sessions.keyOf(current.session)],
+        );
+      }
+      offset += 30_000;
+      assert.equal((await request(first.cookie)).session.isNew, true, 'the old id is refused after the grace window');
+      assert.ok(events.some((e) => e.type === 'invalid-cookie' && e.reason === 'renewed'));
+      assert.equal((await request(renewed.cookie)).session.get('cart'), 1);
     });
   });
 }

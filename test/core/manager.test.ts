@@ -5,39 +5,11 @@ import { SessionError } from '../../src/core/errors.js';
 import type { SessionEvent } from '../../src/core/events.js';
 import { isWellFormedId } from '../../src/core/id.js';
 import { createSessions } from '../../src/core/manager.js';
-import type { SessionOptions } from '../../src/core/options.js';
 import type { Store } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory.js';
-import { CountingStore } from '../helpers/counting-store.js';
 import { parseSetCookie } from '../helpers/http.js';
 
-const MIN = 60_000;
-
-function setup(options: Partial<SessionOptions> = {}) {
-  const clock = { now: 1_700_000_000_000 };
-  const store = new CountingStore({ now: () => clock.now });
-  const events: SessionEvent[] = [];
-  const manager = createSessions({
-    store,
-    now: () => clock.now,
-    onEvent: (e) => events.push(e),
-    cleanupInterval: false,
-    ...options,
-  });
-  /** One request: load from a cookie header, run fn, commit. Returns the new cookie header state. */
-  const request = async (
-    cookie: string | undefined,
-    fn: (s: Awaited<ReturnType<typeof manager.load>>) => void = () => {},
-  ) => {
-    const session = await manager.load({ cookie, host: 'app.example' });
-    fn(session);
-    const result = await manager.commit(session);
-    return { session, result, set: result.cookies.map(parseSetCookie) };
-  };
-  return { clock, store, events, manager, request };
-}
-
-const cookieOf = (set: ReturnType<typeof parseSetCookie>[]) => (set[0] ? `sid=${set[0].value}` : undefined);
+import { cookieOf, MIN, setup } from '../helpers/manager-setup.js';
 
 describe('SessionManager', () => {
   it('a cookieless visitor costs nothing until the app stores something', async () => {
