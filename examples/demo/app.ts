@@ -65,6 +65,8 @@ export async function createDemo(config: DemoConfig, options: DemoOptions = {}):
     // Remember-me keeps a device signed in for up to a week; a day of inactivity ends any session.
     lifetime: 7 * 24 * HOUR,
     idleTimeout: 24 * HOUR,
+    // A new id every hour of use, so a leaked one stops working by itself (30 s grace).
+    renewal: { every: HOUR },
     cookie: config.production ? { name: '__Host-sid', secure: true } : { name: 'sid' },
     onEvent: metrics.onEvent,
   });
