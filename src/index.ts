@@ -13,6 +13,7 @@ export { isWellFormedId, newSessionId, storeKeyOf } from './core/id.js';
 export { type CommitResult, createSessions, SessionManager } from './core/manager.js';
 export { isPromise, type MaybePromise } from './core/maybe.js';
 export { type CookieOptions, type Preset, presets, type SessionOptions } from './core/options.js';
+export type { RenewalOptions } from './core/renewal.js';
 export { clientAddress, type TrustProxy } from './core/proxy.js';
 export type { LoadInput, RequestContext } from './core/request.js';
 export { Session, type SessionData } from './core/session.js';
