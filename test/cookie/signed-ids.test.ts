@@ -1,45 +1,17 @@
 /** Optional signing of the session-id cookie for server-side stores. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SessionEvent } from '../../src/core/events.js';
 import { generateKey, KeyRing } from '../../src/core/keyring.js';
 import { createSessions } from '../../src/core/manager.js';
-import type { SessionRecord } from '../../src/core/store.js';
-import { MemoryStore } from '../../src/stores/memory.js';
 import { parseSetCookie } from '../helpers/http.js';
-
-/** A real MemoryStore that records which reads reached it. */
-class CountingStore extends MemoryStore {
-  readonly calls: string[] = [];
-  override async get(key: string): Promise<SessionRecord | undefined> {
-    this.calls.push('get');
-    return super.get(key);
-  }
-  reset(): void {
-    this.calls.length = 0;
-  }
-}
+import { setup as sharedSetup } from '../helpers/manager-setup.js';
 
 /** The same string with its first character changed (always a different value). */
 function flipFirst(value: string): string {
   return (value[0] === 'A' ? 'B' : 'A') + value.slice(1);
 }
 
-function setup(keys: string[] | KeyRing) {
-  const store = new CountingStore();
-  const events: SessionEvent[] = [];
-  const manager = createSessions({ store, keys, cleanupInterval: false, onEvent: (e) => events.push(e) });
-  const request = async (
-    cookie: string | undefined,
-    fn: (s: Awaited<ReturnType<typeof manager.load>>) => void = () => {},
-  ) => {
-    const session = await manager.load({ cookie, host: 'app.example' });
-    fn(session);
-    const result = await manager.commit(session);
-    return { session, set: result.cookies.map(parseSetCookie) };
-  };
-  return { store, events, request };
-}
+const setup = (keys: string[] | KeyRing) => sharedSetup({ keys });
 
 describe('signed session ids (options.keys)', () => {
   const key = generateKey();
@@ -84,14 +56,15 @@ describe('signed session ids (options.keys)', () => {
     const before = setup([oldKey]);
     const first = await before.request(undefined, (s) => s.set('n', 1));
     // Same store, rotated keys.
-    const after = createSessions({ store: before.store, keys: [key, oldKey], cleanupInterval: false });
+    const now = () => before.clock.now;
+    const after = createSessions({ store: before.store, keys: [key, oldKey], cleanupInterval: false, now });
     const session = await after.load({ cookie: `sid=${first.set[0].value}`, host: 'app.example' });
     assert.equal(session.get('n'), 1);
     const { cookies } = await after.commit(session);
     assert.equal(cookies.length, 1);
     const reissued = parseSetCookie(cookies[0]).value;
     assert.notEqual(reissued, first.set[0].value);
-    const onlyNew = createSessions({ store: before.store, keys: [key], cleanupInterval: false });
+    const onlyNew = createSessions({ store: before.store, keys: [key], cleanupInterval: false, now });
     assert.equal((await onlyNew.load({ cookie: `sid=${reissued}` })).get('n'), 1);
     assert.equal((await onlyNew.load({ cookie: `sid=${first.set[0].value}` })).get('n'), undefined);
   });
