@@ -120,6 +120,10 @@ interface Pending {
   done: boolean;
 }
 
+const NO_REJECT = (): void => {};
+/** What a queue slot holds once the head has moved past it. */
+const PASSED: Pending = { at: 0, name: '', reject: NO_REJECT, done: true };
+
 /**
  * Bounds many concurrent calls with one timer. Every call gets the same timeout, so
  * deadlines come in the order calls start: a FIFO whose head is the next to expire. This
@@ -179,13 +183,18 @@ class Deadlines {
 
   #settle(entry: Pending): void {
     entry.done = true;
+    // Let go of the call's promise at once: a settled entry may wait in the queue behind a
+    // slower call, and whatever it holds would outlive a young-generation collection.
+    entry.reject = NO_REJECT;
     this.#compact();
   }
 
   /** Drops settled calls from the front; stops the timer when nothing is pending. */
   #compact(): void {
     const queue = this.#queue;
-    while (this.#head < queue.length && (queue[this.#head] as Pending).done) this.#head++;
+    // Passed slots are emptied as the head moves, so the array keeps nothing alive until
+    // its next splice.
+    while (this.#head < queue.length && (queue[this.#head] as Pending).done) queue[this.#head++] = PASSED;
     if (this.#head === queue.length) {
       queue.length = 0;
       this.#head = 0;
@@ -217,8 +226,9 @@ class Deadlines {
             details: { operation: entry.name, timeoutMs: this.timeout },
           }),
         );
+        entry.reject = NO_REJECT;
       }
-      this.#head++;
+      queue[this.#head++] = PASSED;
     }
     this.#compact();
     if (this.#head < queue.length && this.#timer === undefined) {
