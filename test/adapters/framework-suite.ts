@@ -88,6 +88,39 @@ export function frameworkSuite(name: string, start: (manager: SessionManager<App
       assert.equal(await old.text(), 'anonymous', 'the pre-login id is dead');
     });
 
+    it('periodic renewal: a new id once a period, the old one follows for the grace window only', async () => {
+      const clock = { now: Date.now() };
+      const renewing = createSessions<AppData>({
+        store: new MemoryStore({ now: () => clock.now }),
+        now: () => clock.now,
+        cleanupInterval: false,
+        cookie: { secure: 'auto' },
+        renewal: { every: 15 * 60_000, grace: 30_000 },
+      });
+      const renewingApp = await start(renewing);
+      try {
+        const c = new CookieClient(renewingApp.url);
+        const readWith = async (id: string) => {
+          const res = await fetch(`${renewingApp.url}/read`, { headers: { cookie: `sid=${id}` } });
+          return { body: await res.text(), setCookies: res.headers.getSetCookie() };
+        };
+        assert.equal(await c.text('/inc'), '1');
+        const first = c.get('sid') as string;
+        clock.now += 15 * 60_000 + 1;
+        assert.equal(await c.text('/inc'), '2');
+        const renewed = c.get('sid') as string;
+        assert.notEqual(renewed, first, 'the first request of the new period got a new id');
+        clock.now += 5_000;
+        assert.deepEqual(await readWith(first), { body: '2', setCookies: [] }, 'the old id follows, no cookie');
+        clock.now += 30_000;
+        assert.equal((await readWith(first)).body, 'none', 'the old id is refused after the grace window');
+        assert.equal(await c.text('/read'), '2');
+      } finally {
+        await renewingApp.close();
+        await renewing.close();
+      }
+    });
+
     it('destroy: the cookie is expired and the record is gone', async () => {
       const c = client();
       await c.fetch('/login?user=bob');
