@@ -37,8 +37,9 @@ const STORE_KEY = /^[A-Za-z0-9_-]{43}$/;
 /**
  * Whether a request at `now` must renew the id. Periods are counted from the session's
  * creation; the id is renewed when `now` lies in a later period than the last recorded
- * activity. A renewal writes `lastSeenAt = now`, so an id is never renewed twice in one
- * period, and no id is accepted across a period boundary (beyond the grace window).
+ * activity. A renewal writes `lastSeenAt = now`, so an id is renewed at most once per
+ * period. (If the request that claimed a renewal fails before retiring the old record, the
+ * next request tries again once the claim has expired, after at most the grace window.)
  */
 export function renewalDue(every: number, record: SessionRecord, now: number): boolean {
   const { createdAt } = record;
