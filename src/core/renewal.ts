@@ -39,7 +39,7 @@ const STORE_KEY = /^[A-Za-z0-9_-]{43}$/;
  * creation; the id is renewed when `now` lies in a later period than the last recorded
  * activity. A renewal writes `lastSeenAt = now`, so an id is renewed at most once per
  * period. (If the request that claimed a renewal fails before retiring the old record, the
- * next request tries again once the claim has expired, after at most the grace window.)
+ * next request that still finds the renewal due tries again once the claim has expired.)
  */
 export function renewalDue(every: number, record: SessionRecord, now: number): boolean {
   const { createdAt } = record;
