@@ -432,7 +432,15 @@ export class SessionManager<T extends SessionData = SessionData> {
     await this.#createRecord(state, now);
     const newKey = state.persistedKey!;
     const { record, change } = retiredRecord(state, { to: newKey, until }, now);
-    if (!(await this.#call('update', () => this.store.update(oldKey, record, change)))) {
+    let retired: boolean;
+    try {
+      retired = await this.#call('update', () => this.store.update(oldKey, record, change));
+    } catch (error) {
+      // The old id stays as it was; the copy nobody was given must not linger (or be listed).
+      this.#forget(newKey);
+      throw error;
+    }
+    if (!retired) {
       await this.#call('destroy', () => this.store.destroy(newKey));
       this.#revoked(session, now, oldKey, out);
       return true;
