@@ -21,8 +21,23 @@ const tsFiles = (dir: string) =>
     : [];
 
 /**
- * Server files by group, the baseline first: the group's first `bare-*` file
- * alphabetically (e.g. redis--bare-ioredis.ts before redis--bare-node-redis.ts).
+ * Each known group's baseline, by name, so a new `bare-*` reference row (say
+ * `cookie--bare-sealed.ts`) cannot silently take its place by sorting first.
+ */
+const baselines: Record<string, string> = {
+  core: 'bare-node',
+  cookie: 'bare-node',
+  redis: 'bare-ioredis',
+  sql: 'bare-node',
+  express: 'bare-express',
+  fastify: 'bare-fastify',
+  hono: 'bare-hono',
+  koa: 'bare-koa',
+};
+
+/**
+ * Server files by group, the baseline first: the one named in `baselines`, or for a group
+ * not listed there its first `bare-*` file alphabetically.
  */
 export function discoverServers(dir: string): Map<string, ServerFile[]> {
   const byGroup = new Map<string, ServerFile[]>();
@@ -35,8 +50,10 @@ export function discoverServers(dir: string): Map<string, ServerFile[]> {
     const [, group, server] = match as unknown as [string, string, string];
     byGroup.set(group, [...(byGroup.get(group) ?? []), { group, server, path: join(dir, file), baseline: false }]);
   }
-  for (const files of byGroup.values()) {
-    const baseline = files.find((f) => f.server.startsWith('bare-'));
+  for (const [group, files] of byGroup) {
+    const named = baselines[group];
+    const baseline = named ? files.find((f) => f.server === named) : files.find((f) => f.server.startsWith('bare-'));
+    if (named && !baseline) console.warn(`bench: group ${group} has no ${group}--${named}.ts, its baseline`);
     if (baseline) {
       baseline.baseline = true;
       files.splice(files.indexOf(baseline), 1);
