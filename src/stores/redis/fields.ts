@@ -50,7 +50,7 @@ export function allFields(record: SessionRecord, codec: Codec): string[] {
  * The update script's arguments after `cleared`: persistent, userAgent, ip and lastSeenAt by
  * position ('' when absent; userId and the expiry times travel earlier), then the data and
  * flash fields to delete (count first) and the field/value pairs to write. A cleared session
- * writes every field of the record after the script has emptied the hash.
+ * writes its creation time, flashes and data after the script has emptied the hash.
  */
 export function updateArguments(record: SessionRecord, change: Change, codec: Codec): string[] {
   const out = [
@@ -60,7 +60,11 @@ export function updateArguments(record: SessionRecord, change: Change, codec: Co
     String(record.lastSeenAt),
   ];
   if (change.cleared) {
-    out.push('0', ...allFields(record, codec));
+    // The script empties the hash and writes the times and optional metadata itself: what
+    // it still needs is the creation time, the flashes and the data.
+    out.push('0', 'c', String(record.createdAt));
+    if (hasFlash(record)) out.push('f', codec.encode(record.flash));
+    for (const key in record.data) out.push(DATA_PREFIX + key, codec.encode(record.data[key]));
     return out;
   }
   const deleted: string[] = [];
