@@ -91,6 +91,11 @@ export interface Store {
    * its own timeout): the manager then adds no timer of its own around its calls.
    */
   readonly boundsLatency?: boolean;
+  /**
+   * Set when the store ends a user's oldest sessions beyond this many as a new one is
+   * created (its `maxSessionsPerUser` option).
+   */
+  readonly maxSessionsPerUser?: number;
   /** Lists a user's live sessions. */
   listByUser?(userId: string): Promise<SessionInfo[]>;
   /** Destroys all of a user's sessions except `exceptKey`. Returns how many. */

@@ -50,6 +50,7 @@ export function instrumentStore<S extends Store>(store: S, observe: Observe): St
   for (const operation of OPTIONAL) if (typeof store[operation] === 'function') wrapper[operation] = timed(operation);
   if (store.codec) wrapper.codec = store.codec;
   if (store.boundsLatency) wrapper.boundsLatency = true;
+  if (store.maxSessionsPerUser) wrapper.maxSessionsPerUser = store.maxSessionsPerUser;
   if (typeof store.close === 'function') wrapper.close = () => store.close?.();
   return wrapper as unknown as Store;
 }

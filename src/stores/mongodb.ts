@@ -74,6 +74,11 @@ export class MongoStore implements Store {
   #indexesReady: Promise<void> | undefined;
   #closed = false;
 
+  /** The cap on a user's live sessions this store enforces at create, if any. */
+  get maxSessionsPerUser(): number | undefined {
+    return this.#cap;
+  }
+
   constructor(options: MongoStoreOptions) {
     if (!options?.collection || typeof options.collection.findOne !== 'function') {
       throw new SessionError(

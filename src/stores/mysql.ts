@@ -74,6 +74,11 @@ export class MysqlStore implements Store {
   #schemaReady: Promise<void> | undefined;
   #closed = false;
 
+  /** The cap on a user's live sessions this store enforces at create, if any. */
+  get maxSessionsPerUser(): number | undefined {
+    return this.#cap;
+  }
+
   constructor(options: MysqlStoreOptions) {
     const pool = options?.pool as (PromisePool & { promise?: () => PromisePool }) | undefined;
     if (!pool || typeof pool.execute !== 'function') {

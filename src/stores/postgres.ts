@@ -88,6 +88,11 @@ export class PostgresStore implements Store {
   #schemaReady: Promise<void> | undefined;
   #closed = false;
 
+  /** The cap on a user's live sessions this store enforces at create, if any. */
+  get maxSessionsPerUser(): number | undefined {
+    return this.#cap;
+  }
+
   constructor(options: PostgresStoreOptions) {
     if (!options?.pool || typeof options.pool.query !== 'function') {
       throw new SessionError('invalid-option', `${STORE}: pass { pool: new pg.Pool({ connectionString }) }`);

@@ -60,6 +60,11 @@ export class RedisStore implements Store {
   readonly #scriptPrefix: string;
   readonly #clusterIndex: ClusterIndex | undefined;
 
+  /** The cap on a user's live sessions this store enforces at create, if any. */
+  get maxSessionsPerUser(): number | undefined {
+    return this.#cap || undefined;
+  }
+
   constructor(options: RedisStoreOptions) {
     if (!options || typeof options !== 'object' || !options.client) {
       throw new SessionError(

@@ -101,6 +101,11 @@ export class SqliteStore implements Store {
   readonly #updates = new Map<string, Statement>();
   #closed = false;
 
+  /** The cap on a user's live sessions this store enforces at create, if any. */
+  get maxSessionsPerUser(): number | undefined {
+    return this.#cap;
+  }
+
   constructor(options: SqliteStoreOptions) {
     if (!options || (options.path === undefined) === (options.database === undefined)) {
       throw new SessionError(

@@ -7,6 +7,9 @@ import { RETIRED_KEY } from '../../src/core/renewal.js';
 import type { Session } from '../../src/core/session.js';
 import { CookieStore, generateKey } from '../../src/stores/cookie.js';
 import { MemoryStore } from '../../src/stores/memory.js';
+import { SqliteStore } from '../../src/stores/sqlite.js';
+import { createMetrics } from '../../src/metrics/index.js';
+import type { Store } from '../../src/core/store.js';
 import { cookieOf, MIN, setup } from '../helpers/manager-setup.js';
 
 const renewal = { every: 15 * MIN, grace: 30_000 };
@@ -272,5 +275,17 @@ describe('periodic id renewal (renewal option, SECURITY 18)', () => {
       /renewal needs a server-side store/,
     );
     createSessions({ store, cleanupInterval: false, renewal: false });
+  });
+
+  it('is refused with a store that caps sessions per user itself (it would count a renewed session twice)', () => {
+    const capped = new SqliteStore({ path: ':memory:', maxSessionsPerUser: 3 });
+    const refused = (target: Store) =>
+      assert.throws(
+        () => createSessions({ store: target, cleanupInterval: false, renewal }),
+        /renewal cannot be combined with the store's maxSessionsPerUser.*createAuth/,
+      );
+    refused(capped);
+    refused(createMetrics().instrument(capped));
+    createSessions({ store: new SqliteStore({ path: ':memory:' }), cleanupInterval: false, renewal });
   });
 });
