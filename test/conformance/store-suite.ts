@@ -322,7 +322,8 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       assert.ok((await store.count()) >= before + 1);
     });
 
-    it('carries a periodic id renewal through the manager: the old id follows for the grace window only', async () => {
+    it('carries a periodic id renewal through the manager: the old id follows for the grace window only', async (t) => {
+      if (store.maxSessionsPerUser) return t.skip('the store caps sessions per user itself, which renewal refuses');
       // The manager's clock runs ahead of the store's; records expire later than it thinks, never sooner.
       let offset = 0;
       const events: SessionEvent[] = [];
