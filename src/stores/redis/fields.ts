@@ -41,9 +41,14 @@ export function allFields(record: SessionRecord, codec: Codec): string[] {
     const value = meta[field];
     if (value !== undefined) out.push(field, value);
   }
+  pushContent(out, record, codec);
+  return out;
+}
+
+/** Appends the record's flashes (when any) and data keys as field/value pairs. */
+function pushContent(out: string[], record: SessionRecord, codec: Codec): void {
   if (hasFlash(record)) out.push('f', codec.encode(record.flash));
   for (const key in record.data) out.push(DATA_PREFIX + key, codec.encode(record.data[key]));
-  return out;
 }
 
 /**
@@ -63,8 +68,7 @@ export function updateArguments(record: SessionRecord, change: Change, codec: Co
     // The script empties the hash and writes the times and optional metadata itself: what
     // it still needs is the creation time, the flashes and the data.
     out.push('0', 'c', String(record.createdAt));
-    if (hasFlash(record)) out.push('f', codec.encode(record.flash));
-    for (const key in record.data) out.push(DATA_PREFIX + key, codec.encode(record.data[key]));
+    pushContent(out, record, codec);
     return out;
   }
   const deleted: string[] = [];
