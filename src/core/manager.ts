@@ -96,20 +96,6 @@ export class SessionManager<T extends SessionData = SessionData> {
         },
       );
     }
-    if (this.#clientSide && this.options.renewal) {
-      throw new SessionError(
-        'invalid-option',
-        'sessionkit: option renewal needs a server-side store: a cookie store keeps no record an old id could be retired from',
-        { details: { option: 'renewal' } },
-      );
-    }
-    if (this.options.renewal && this.store.maxSessionsPerUser) {
-      throw new SessionError(
-        'invalid-option',
-        "sessionkit: option renewal cannot be combined with the store's maxSessionsPerUser: a renewal writes the new record before it retires the old one, so the store would count the session twice and end another. Cap sessions at login instead: createAuth(manager, { maxSessionsPerUser })",
-        { details: { option: 'renewal' } },
-      );
-    }
     const { cleanupInterval } = this.options;
     if (cleanupInterval !== false && typeof this.store.prune === 'function') {
       this.#timer = setInterval(() => void this.prune().catch(() => {}), cleanupInterval);

@@ -2,6 +2,7 @@
  * Options, their defaults, and start-up validation. Every rejection says which option
  * to change and how.
  */
+import { clientSideCodecOf } from './client-side.js';
 import { checkPrefixRules, isValidCookieName, type SameSite } from './cookie.js';
 import { SessionError } from './errors.js';
 import type { EventListener } from './events.js';
@@ -186,7 +187,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
 
   return {
     store,
-    renewal: resolveRenewal(options.renewal, lifetime),
+    renewal: resolveRenewal(options.renewal, lifetime, store),
     cookie: resolveCookie(options.cookie ?? {}),
     lifetime,
     idleTimeout,
@@ -201,10 +202,23 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   };
 }
 
-function resolveRenewal(renewal: RenewalOptions | false | undefined, lifetime: number): ResolvedRenewal | undefined {
+function resolveRenewal(
+  renewal: RenewalOptions | false | undefined,
+  lifetime: number,
+  store: Store,
+): ResolvedRenewal | undefined {
   if (renewal === undefined || renewal === false) return undefined;
   if (typeof renewal !== 'object' || renewal === null) {
     invalid('renewal', 'must be { every, grace } in milliseconds, or false');
+  }
+  if (clientSideCodecOf(store)) {
+    invalid('renewal', 'needs a server-side store: a cookie store keeps no record an old id could be retired from');
+  }
+  if (store.maxSessionsPerUser) {
+    invalid(
+      'renewal',
+      "cannot be combined with the store's maxSessionsPerUser: a renewal writes the new record before it retires the old one, so the store would count the session twice and end another. Cap sessions at login instead: createAuth(manager, { maxSessionsPerUser })",
+    );
   }
   const every = positiveMs('renewal.every', renewal.every);
   if (every >= lifetime) {
