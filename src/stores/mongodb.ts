@@ -70,14 +70,10 @@ export class MongoStore implements Store {
   readonly #createIndexes: boolean;
   readonly #timeout: number;
   readonly #now: () => number;
-  readonly #cap: number | undefined;
+  /** The cap on a user's live sessions this store enforces at create, if any. */
+  readonly maxSessionsPerUser: number | undefined;
   #indexesReady: Promise<void> | undefined;
   #closed = false;
-
-  /** The cap on a user's live sessions this store enforces at create, if any. */
-  get maxSessionsPerUser(): number | undefined {
-    return this.#cap;
-  }
 
   constructor(options: MongoStoreOptions) {
     if (!options?.collection || typeof options.collection.findOne !== 'function') {
@@ -97,7 +93,7 @@ export class MongoStore implements Store {
     if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) {
       throw new SessionError('invalid-option', `${STORE}: maxSessionsPerUser must be a positive integer (got ${cap})`);
     }
-    this.#cap = cap;
+    this.maxSessionsPerUser = cap;
     this.#now = options.now ?? Date.now;
   }
 
@@ -220,11 +216,11 @@ export class MongoStore implements Store {
   }
 
   async #enforceCap(key: string, userId: string, opts: { maxTimeMS: number }): Promise<void> {
-    if (this.#cap === undefined) return;
+    if (this.maxSessionsPerUser === undefined) return;
     const extra = await this.#collection
       .find({ ...this.#liveFilter(), userId, _id: { $ne: key } }, opts)
       .sort({ createdAt: -1, _id: -1 })
-      .skip(this.#cap - 1)
+      .skip(this.maxSessionsPerUser - 1)
       .project<{ _id: string }>({ _id: 1 })
       .toArray();
     if (extra.length > 0) await this.#collection.deleteMany({ _id: { $in: extra.map((doc) => doc._id) } }, opts);

@@ -67,17 +67,13 @@ export class MysqlStore implements Store {
   readonly #timeout: number;
   readonly #now: () => number;
   readonly #prune: { batchSize: number; maxBatches: number };
-  readonly #cap: number | undefined;
+  /** The cap on a user's live sessions this store enforces at create, if any. */
+  readonly maxSessionsPerUser: number | undefined;
   readonly #sql: ReturnType<typeof statements>;
   /** Writes to a session while another is in flight wait and go as one (sql/coalesce.ts). */
   readonly #writes = new SessionWrites(JSON.stringify, (key, write) => this.#write(key, write));
   #schemaReady: Promise<void> | undefined;
   #closed = false;
-
-  /** The cap on a user's live sessions this store enforces at create, if any. */
-  get maxSessionsPerUser(): number | undefined {
-    return this.#cap;
-  }
 
   constructor(options: MysqlStoreOptions) {
     const pool = options?.pool as (PromisePool & { promise?: () => PromisePool }) | undefined;
@@ -94,8 +90,8 @@ export class MysqlStore implements Store {
       batchSize: positiveInteger(STORE, 'pruneBatchSize', options.pruneBatchSize, 1000),
       maxBatches: positiveInteger(STORE, 'pruneMaxBatches', options.pruneMaxBatches, 100),
     };
-    this.#cap = optionalPositiveInteger(STORE, 'maxSessionsPerUser', options.maxSessionsPerUser);
-    this.#sql = statements(this.table, this.#cap);
+    this.maxSessionsPerUser = optionalPositiveInteger(STORE, 'maxSessionsPerUser', options.maxSessionsPerUser);
+    this.#sql = statements(this.table, this.maxSessionsPerUser);
   }
 
   async get(key: string): Promise<SessionRecord | undefined> {
@@ -231,7 +227,8 @@ export class MysqlStore implements Store {
   }
 
   async #enforceCap(key: string, userId: string, now: number): Promise<void> {
-    if (this.#cap !== undefined) await this.#execute('create', this.#sql.capUser, [userId, key, now, now]);
+    if (this.maxSessionsPerUser !== undefined)
+      await this.#execute('create', this.#sql.capUser, [userId, key, now, now]);
   }
 
   #ensureSchema(): Promise<void> {

@@ -81,17 +81,13 @@ export class PostgresStore implements Store {
   readonly #timeout: number;
   readonly #now: () => number;
   readonly #prune: { batchSize: number; maxBatches: number };
-  readonly #cap: number | undefined;
+  /** The cap on a user's live sessions this store enforces at create, if any. */
+  readonly maxSessionsPerUser: number | undefined;
   readonly #sql: Record<Operation, Sql>;
   /** Writes to a session while another is in flight wait and go as one (sql/coalesce.ts). */
   readonly #writes = new SessionWrites(toJsonbText, (key, write) => this.#write(key, write));
   #schemaReady: Promise<void> | undefined;
   #closed = false;
-
-  /** The cap on a user's live sessions this store enforces at create, if any. */
-  get maxSessionsPerUser(): number | undefined {
-    return this.#cap;
-  }
 
   constructor(options: PostgresStoreOptions) {
     if (!options?.pool || typeof options.pool.query !== 'function') {
@@ -106,7 +102,7 @@ export class PostgresStore implements Store {
       batchSize: positiveInteger(STORE, 'pruneBatchSize', options.pruneBatchSize, 1000),
       maxBatches: positiveInteger(STORE, 'pruneMaxBatches', options.pruneMaxBatches, 100),
     };
-    this.#cap = optionalPositiveInteger(STORE, 'maxSessionsPerUser', options.maxSessionsPerUser);
+    this.maxSessionsPerUser = optionalPositiveInteger(STORE, 'maxSessionsPerUser', options.maxSessionsPerUser);
     const commit = options.synchronousCommit ?? 'all';
     if (commit !== 'lifecycle' && commit !== 'all') {
       throw new SessionError(
@@ -233,8 +229,8 @@ export class PostgresStore implements Store {
   }
 
   #enforceCap(key: string, userId: string, now: number): Promise<unknown> {
-    if (this.#cap === undefined) return Promise.resolve();
-    return this.#query('capUser', [userId, key, now, this.#cap - 1]);
+    if (this.maxSessionsPerUser === undefined) return Promise.resolve();
+    return this.#query('capUser', [userId, key, now, this.maxSessionsPerUser - 1]);
   }
 
   async #query(operation: Operation, values: unknown[]): Promise<QueryResult> {

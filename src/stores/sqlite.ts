@@ -96,15 +96,11 @@ export class SqliteStore implements Store {
   readonly #createTable: boolean;
   readonly #now: () => number;
   readonly #prune: { batchSize: number; maxBatches: number };
-  readonly #cap: number | undefined;
+  /** The cap on a user's live sessions this store enforces at create, if any. */
+  readonly maxSessionsPerUser: number | undefined;
   #statements: Statements | undefined;
   readonly #updates = new Map<string, Statement>();
   #closed = false;
-
-  /** The cap on a user's live sessions this store enforces at create, if any. */
-  get maxSessionsPerUser(): number | undefined {
-    return this.#cap;
-  }
 
   constructor(options: SqliteStoreOptions) {
     if (!options || (options.path === undefined) === (options.database === undefined)) {
@@ -120,7 +116,7 @@ export class SqliteStore implements Store {
       batchSize: positiveInteger(STORE, 'pruneBatchSize', options.pruneBatchSize, 500),
       maxBatches: positiveInteger(STORE, 'pruneMaxBatches', options.pruneMaxBatches, 100),
     };
-    this.#cap = optionalPositiveInteger(STORE, 'maxSessionsPerUser', options.maxSessionsPerUser);
+    this.maxSessionsPerUser = optionalPositiveInteger(STORE, 'maxSessionsPerUser', options.maxSessionsPerUser);
     const busyTimeout = positiveInteger(STORE, 'busyTimeout', options.busyTimeout, 5000);
     const driver = options.driver ?? 'auto';
     if (driver !== 'auto' && driver !== 'better-sqlite3' && driver !== 'node:sqlite') {
@@ -271,7 +267,7 @@ export class SqliteStore implements Store {
   }
 
   #enforceCap(s: Statements, key: string, userId: string, now: number): void {
-    if (this.#cap !== undefined) s.capUser.run(userId, key, now, now, this.#cap - 1);
+    if (this.maxSessionsPerUser !== undefined) s.capUser.run(userId, key, now, now, this.maxSessionsPerUser - 1);
   }
 
   /**
