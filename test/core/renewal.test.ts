@@ -4,7 +4,6 @@ import { describe, it } from 'node:test';
 import { SessionError } from '../../src/core/errors.js';
 import { createSessions } from '../../src/core/manager.js';
 import { RETIRED_KEY } from '../../src/core/renewal.js';
-import type { Session } from '../../src/core/session.js';
 import { CookieStore, generateKey } from '../../src/stores/cookie.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { SqliteStore } from '../../src/stores/sqlite.js';
@@ -173,47 +172,29 @@ describe('periodic id renewal (renewal option, SECURITY 18)', () => {
   });
 
   it('a renewal whose retire fails leaves the old id working and no copy behind, and renews in a later period', async () => {
-    const clock = { now: 1_700_000_000_000 };
-    class FlakyStore extends MemoryStore {
-      failUpdate = false;
-      override update(...args: Parameters<MemoryStore['update']>) {
-        if (this.failUpdate) throw new Error('connection reset (on purpose)');
-        return super.update(...args);
-      }
-    }
-    const store = new FlakyStore({ now: () => clock.now });
-    const manager = createSessions({ store, now: () => clock.now, cleanupInterval: false, renewal });
-    const request = async (cookie: string | undefined, fn: (s: Session) => void = () => {}) => {
-      const session = await manager.load({ cookie, host: 'app.example' });
-      fn(session);
-      return { session, cookies: (await manager.commit(session)).cookies };
-    };
-    const first = await request(undefined, (s) => {
-      s.set('cart', 1);
-      s.userId = 'ada';
-    });
-    const cookie = first.cookies[0]!.split(';')[0]!;
+    const { clock, request, cookie, firstId, manager, store } = await loggedIn();
     clock.now += 15 * MIN + 1;
-    store.failUpdate = true;
+    store.failing = new Error('connection reset (on purpose)');
+    store.failingOnly = 'update';
     await assert.rejects(request(cookie), SessionError);
-    store.failUpdate = false;
+    store.failing = undefined;
     assert.equal((await manager.listByUser('ada')).length, 1, 'the new record was removed again');
     // Within the claim's life nobody renews; the old id works as before.
     clock.now += 1_000;
     const during = await request(cookie);
-    assert.equal(during.session.id, first.session.id);
-    assert.deepEqual(during.cookies, []);
+    assert.equal(during.session.id, firstId);
+    assert.deepEqual(during.result.cookies, []);
     // That request wrote a new expiry (and last-seen time), so this period's renewal is
     // given up; the next period's goes through.
     clock.now += 15 * MIN;
     const later = await request(cookie);
-    assert.equal(later.cookies.length, 1);
+    assert.equal(later.set.length, 1);
     assert.equal(later.session.get('cart'), 1);
   });
 
   it('does not follow a retired record whose forward is unreadable', async () => {
     const { clock, request, cookie, manager, store } = await loggedIn();
-    const key = (await manager.load({ cookie })) && [...(await manager.listByUser('ada'))][0]!.key;
+    const { key } = (await manager.listByUser('ada'))[0]!;
     const now = clock.now;
     await store.update(
       key,

@@ -10,6 +10,8 @@ export class CountingStore implements Store {
   readonly changes: Change[] = [];
   /** Set to make every call fail, as a store that is down would. */
   failing: Error | undefined;
+  /** With `failing`: fail only this operation. */
+  failingOnly: Operation | undefined;
 
   constructor(options?: MemoryStoreOptions) {
     this.inner = new MemoryStore(options);
@@ -26,7 +28,7 @@ export class CountingStore implements Store {
 
   #check(op: Operation): void {
     this.calls.push(op);
-    if (this.failing) throw this.failing;
+    if (this.failing && (this.failingOnly === undefined || this.failingOnly === op)) throw this.failing;
   }
 
   async get(key: string) {
