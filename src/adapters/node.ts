@@ -228,7 +228,9 @@ class ResponseGate {
 /** Adds a commit's Set-Cookie and Cache-Control headers to a response that has not started. */
 export function applyCommitResult(res: ServerResponse, result: CommitResult): void {
   if (result.cookies.length === 0) return;
-  res.appendHeader('Set-Cookie', result.cookies);
+  // appendHeader checks the values and then calls setHeader, which checks them again.
+  if (res.hasHeader('set-cookie')) res.appendHeader('Set-Cookie', result.cookies);
+  else res.setHeader('Set-Cookie', result.cookies);
   for (const [name, value] of result.headers) if (!res.hasHeader(name)) res.setHeader(name, value);
 }
 
