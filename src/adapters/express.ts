@@ -60,7 +60,20 @@ export interface ExpressSessions<T extends SessionData> extends Middleware {
   requireRole(roles: string | readonly string[], options?: GuardOptions): Middleware;
 }
 
-const SESSION = Symbol('sessionkit.express.session');
+/**
+ * Where a request's session sits, one symbol per manager: a manager mounted twice loads
+ * once, and two managers (two cookies) on one app each keep their own session.
+ */
+const sessionKeys = new WeakMap<SessionManager<SessionData>, symbol>();
+
+function sessionKeyOf(manager: SessionManager<SessionData>): symbol {
+  let key = sessionKeys.get(manager);
+  if (key === undefined) {
+    key = Symbol('sessionkit.express.session');
+    sessionKeys.set(manager, key);
+  }
+  return key;
+}
 
 export function expressSessions<T extends SessionData>(
   manager: SessionManager<T>,
@@ -69,6 +82,7 @@ export function expressSessions<T extends SessionData>(
   const trustProxy = validateTrustProxy(options.trustProxy);
   const onError =
     options.onError ?? ((error: unknown, _req: IncomingMessage, res: ServerResponse) => replyWithError(error, res));
+  const SESSION = sessionKeyOf(manager as unknown as SessionManager<SessionData>);
 
   const middleware = ((req: Request, res: ServerResponse, next: Next) => {
     if ((req as unknown as Record<symbol, unknown>)[SESSION] !== undefined) return next(); // mounted twice

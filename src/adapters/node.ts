@@ -61,6 +61,10 @@ export function replyWithError(error: unknown, res: ServerResponse): void {
  * A commit that answers at once (nothing to write, or an in-process store) lets the
  * first call straight through.
  *
+ * A response has at most one gate. A second call for the same response (two managers,
+ * each with its own cookie) adds its commit to that gate: the commits run one after
+ * another, in the order they were added, before anything is sent.
+ *
  * `shared`: the response inherits from a framework's own response prototype (Express's
  * `express.response`, below every app's `app.response`). The four methods are then
  * installed on that prototype once instead of on every response: adding four methods to
@@ -74,6 +78,11 @@ export function commitBeforeHeaders(
   onError: (error: unknown) => void,
   shared = false,
 ): void {
+  const current = (res as unknown as Record<symbol, ResponseGate | undefined>)[GATE];
+  if (current?.holding) {
+    current.add(commit, onError);
+    return;
+  }
   const gate = new ResponseGate(res, commit, onError);
   const target = shared ? sharedTarget(res) : undefined;
   if (target !== undefined) {
@@ -116,10 +125,12 @@ function installOn(shared: object): void {
 }
 
 type Base = (...args: unknown[]) => unknown;
+type Commit = () => MaybePromise<CommitResult>;
+type OnError = (error: unknown) => void;
 
 /**
- * A sending method that waits for the commit while the response's gate holds. `shared`: the
- * method it stands in for on a prototype; without it, each response's own earlier method.
+ * A sending method that waits for the commits while the response's gate holds. `shared`:
+ * the method it stands in for on a prototype; without it, the response's own earlier one.
  */
 function gated(method: Method, shared?: Base): Base {
   return function (this: ServerResponse, ...args: unknown[]) {
@@ -140,14 +151,18 @@ const OWN = Object.fromEntries(METHODS.map((method) => [method, gated(method)]))
 /** One per response: intercepts the four methods that send, replays the calls once committed. */
 class ResponseGate {
   readonly #res: ServerResponse;
-  readonly #commit: () => MaybePromise<CommitResult>;
-  readonly #onError: (error: unknown) => void;
+  readonly #commit: Commit;
+  readonly #onError: OnError;
+  /** Commits added by later calls for the same response (a second manager). */
+  #more: [Commit, OnError][] | undefined;
+  /** How many commits have finished. */
+  #done = 0;
   /** The methods as they were before the gate (own patches only; shared ones pass their base). */
   #original: Pick<ServerResponse, Method> | undefined;
   #queue: [Method, unknown[], Base][] | undefined;
   holding = true;
 
-  constructor(res: ServerResponse, commit: () => MaybePromise<CommitResult>, onError: (error: unknown) => void) {
+  constructor(res: ServerResponse, commit: Commit, onError: OnError) {
     this.#res = res;
     this.#commit = commit;
     this.#onError = onError;
@@ -169,7 +184,12 @@ class ResponseGate {
     return (this.#original as unknown as Record<Method, Base>)[method];
   }
 
-  /** A sending call while the commit is pending or not yet started; `base` is the real method. */
+  /** One more commit to finish before the response goes out. */
+  add(commit: Commit, onError: OnError): void {
+    (this.#more ??= []).push([commit, onError]);
+  }
+
+  /** A sending call while the commits are pending or not yet started; `base` is the real method. */
   hold(method: Method, args: unknown[], base: Base): unknown {
     const res = this.#res;
     // What the real method would return while its call waits: write() says "keep writing".
@@ -178,39 +198,61 @@ class ResponseGate {
       this.#queue.push([method, args, base]);
       return held;
     }
-    let committed: MaybePromise<CommitResult>;
-    try {
-      committed = this.#commit();
-    } catch (error) {
-      this.#restore();
-      this.#onError(error);
-      return held;
-    }
-    if (!isPromise(committed)) {
-      this.#restore();
-      this.#apply(committed);
-      return base.apply(res, args);
-    }
+    const finished = this.#run();
+    if (finished === true) return base.apply(res, args);
+    if (finished === false) return held;
     this.#queue = [[method, args, base]];
-    Promise.resolve(committed).then(
-      (done) => this.#release(done),
-      (error: unknown) => {
-        this.#restore();
-        this.#onError(error);
-      },
-    );
+    finished.then((ok) => {
+      if (ok) for (const [, queued, real] of this.#queue!) real.apply(res, queued);
+    });
     return held;
   }
 
-  #apply(committed: CommitResult): void {
-    if (!this.#res.headersSent) applyCommitResult(this.#res, committed);
+  /**
+   * Runs the commits not yet finished, adding each one's headers. True: all done, the
+   * response is let through. False: one failed, and its onError has answered. A promise of
+   * either when a commit waits on its store (it never rejects).
+   */
+  #run(): boolean | Promise<boolean> {
+    for (;;) {
+      let commit = this.#commit;
+      let onError = this.#onError;
+      if (this.#done > 0) {
+        const more = this.#more?.[this.#done - 1];
+        if (more === undefined) {
+          this.#restore();
+          return true;
+        }
+        [commit, onError] = more;
+      }
+      let committed: MaybePromise<CommitResult>;
+      try {
+        committed = commit();
+      } catch (error) {
+        return this.#fail(onError, error);
+      }
+      if (isPromise(committed)) {
+        return Promise.resolve(committed).then(
+          (result) => {
+            this.#committed(result);
+            return this.#run();
+          },
+          (error: unknown) => this.#fail(onError, error),
+        );
+      }
+      this.#committed(committed);
+    }
   }
 
-  #release(committed: CommitResult): void {
-    const res = this.#res;
+  #committed(result: CommitResult): void {
+    this.#done++;
+    if (!this.#res.headersSent) applyCommitResult(this.#res, result);
+  }
+
+  #fail(onError: OnError, error: unknown): false {
     this.#restore();
-    this.#apply(committed);
-    for (const [, args, base] of this.#queue!) base.apply(res, args);
+    onError(error);
+    return false;
   }
 
   #restore(): void {

@@ -219,6 +219,11 @@ for (const [label, make] of [
   describe(`${label}: the commit-before-headers gate on express.response`, () => {
     const store = new SlowMemoryStore();
     const manager = createSessions<{ n: number }>({ store, cleanupInterval: false });
+    const other = createSessions<{ n: number }>({
+      store: new MemoryStore(),
+      cookie: { name: 'other' },
+      cleanupInterval: false,
+    });
     let app: RunningApp;
     before(async () => {
       const root = make();
@@ -250,6 +255,19 @@ for (const [label, make] of [
         res.send('ok');
       });
       root.use('/wrapped', wrapped);
+      // Two session middlewares (two managers, two cookies) on one app: both must commit.
+      const two = make();
+      const second = expressSessions(other);
+      two.use(sessions, second);
+      two.get('/set', (req, res) => {
+        sessions.get(req).set('n', 3);
+        second.get(req).set('n', 4);
+        res.send('ok');
+      });
+      two.get('/read', (req, res) => {
+        res.send(`${sessions.get(req).get('n')},${second.get(req).get('n')}`);
+      });
+      root.use('/two', two);
       // An app without sessions in the same process: its responses pass straight through.
       root.get('/plain', (_req, res) => {
         res.send('plain');
@@ -259,6 +277,7 @@ for (const [label, make] of [
     after(async () => {
       await app.close();
       await manager.close();
+      await other.close();
     });
 
     it("a sub-app's session is committed before the parent app's error reply goes out", async () => {
@@ -276,6 +295,13 @@ for (const [label, make] of [
       assert.equal(await res.text(), 'ok');
       assert.equal(res.headers.get('x-wrapped'), '1');
       assert.equal(c.lastSetCookies.length, 1);
+    });
+
+    it('two session middlewares on one app both commit, each with its own cookie', async () => {
+      const c = new CookieClient(app.url);
+      assert.equal(await c.text('/two/set'), 'ok');
+      assert.deepEqual(c.lastSetCookies.map((cookie) => cookie.split('=')[0]).sort(), ['other', 'sid']);
+      assert.equal(await c.text('/two/read'), '3,4');
     });
 
     it('responses of routes without sessions are untouched', async () => {

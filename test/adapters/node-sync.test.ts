@@ -9,6 +9,7 @@ import { withSessions } from '../../src/adapters/node.js';
 import { createSessions } from '../../src/core/manager.js';
 import type { SessionRecord } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory.js';
+import type { Session } from '../../src/core/session.js';
 import { CookieClient, listen, type Running } from '../helpers/http.js';
 
 /** A real MemoryStore whose reads can be made to throw synchronously, as a broken disk would. */
@@ -86,5 +87,44 @@ describe('sessionkit/node with a store that answers at once', () => {
       store.broken = false;
     }
     assert.equal(await client.text('/'), '2');
+  });
+});
+
+describe('sessionkit/node with two managers on one response', () => {
+  const first = createSessions<{ n: number }>({
+    store: new MemoryStore(),
+    cleanupInterval: false,
+    cookie: { secure: false },
+  });
+  const second = createSessions<{ n: number }>({
+    store: new MemoryStore(),
+    cleanupInterval: false,
+    cookie: { name: 'other', secure: false },
+  });
+  let server: Running;
+
+  before(async () => {
+    const firstOf = new WeakMap<IncomingMessage, Session<{ n: number }>>();
+    const both = withSessions(second, (req, res, inner) => {
+      const outer = firstOf.get(req) as Session<{ n: number }>;
+      outer.set('n', (outer.get('n') ?? 0) + 1);
+      inner.set('n', (inner.get('n') ?? 0) + 10);
+      res.end(`${outer.get('n')},${inner.get('n')}`);
+    });
+    server = await listen(
+      withSessions(first, (req, res, outer) => {
+        firstOf.set(req, outer);
+        return both(req, res);
+      }),
+    );
+  });
+  after(() => server.close());
+
+  it('both commit, each with its own cookie, whether the store answers later or at once', async () => {
+    const client = new CookieClient(server.url);
+    assert.equal(await client.text('/'), '1,10'); // both sessions created: writes that wait
+    assert.deepEqual(client.lastSetCookies.map((cookie) => cookie.split('=')[0]).sort(), ['other', 'sid']);
+    assert.equal(await client.text('/'), '2,20'); // both updated in the request tick
+    assert.equal(await client.text('/'), '3,30');
   });
 });
