@@ -63,7 +63,8 @@ export function replyWithError(error: unknown, res: ServerResponse): void {
  *
  * A response has at most one gate. A second call for the same response (two managers,
  * each with its own cookie) adds its commit to that gate: the commits run one after
- * another, in the order they were added, before anything is sent.
+ * another, in the order they were added, before anything is sent. When one fails, its
+ * onError answers; the commits before it stay written, the ones after it do not run.
  *
  * `shared`: the response inherits from a framework's own response prototype (Express's
  * `express.response`, below every app's `app.response`). The four methods are then
@@ -135,7 +136,7 @@ type OnError = (error: unknown) => void;
 function gated(method: Method, shared?: Base): Base {
   return function (this: ServerResponse, ...args: unknown[]) {
     const gate = (this as unknown as Record<symbol, ResponseGate | undefined>)[GATE];
-    const base = shared ?? (gate as ResponseGate).base(method);
+    const base = shared ?? gate?.base(method) ?? (ServerResponse.prototype[method] as Base);
     return gate?.holding ? gate.hold(method, args, base) : base.apply(this, args);
   };
 }
@@ -228,19 +229,24 @@ class ResponseGate {
       let committed: MaybePromise<CommitResult>;
       try {
         committed = commit();
+        if (!isPromise(committed)) {
+          this.#committed(committed);
+          continue;
+        }
       } catch (error) {
         return this.#fail(onError, error);
       }
-      if (isPromise(committed)) {
-        return Promise.resolve(committed).then(
-          (result) => {
+      return Promise.resolve(committed).then(
+        (result) => {
+          try {
             this.#committed(result);
-            return this.#run();
-          },
-          (error: unknown) => this.#fail(onError, error),
-        );
-      }
-      this.#committed(committed);
+          } catch (error) {
+            return this.#fail(onError, error);
+          }
+          return this.#run();
+        },
+        (error: unknown) => this.#fail(onError, error),
+      );
     }
   }
 

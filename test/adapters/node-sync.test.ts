@@ -7,7 +7,7 @@ import { type IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { withSessions } from '../../src/adapters/node.js';
 import { createSessions } from '../../src/core/manager.js';
-import type { SessionRecord } from '../../src/core/store.js';
+import type { Change, SessionRecord } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import type { Session } from '../../src/core/session.js';
 import { CookieClient, listen, type Running } from '../helpers/http.js';
@@ -15,9 +15,14 @@ import { CookieClient, listen, type Running } from '../helpers/http.js';
 /** A real MemoryStore whose reads can be made to throw synchronously, as a broken disk would. */
 class BrittleStore extends MemoryStore {
   broken = false;
+  brokenWrites = false;
   override get(key: string) {
     if (this.broken) throw new Error('disk gone');
     return super.get(key) as SessionRecord | undefined;
+  }
+  override update(key: string, record: SessionRecord, change: Change) {
+    if (this.brokenWrites) throw new Error('disk full');
+    return super.update(key, record, change);
   }
 }
 
@@ -96,8 +101,9 @@ describe('sessionkit/node with two managers on one response', () => {
     cleanupInterval: false,
     cookie: { secure: false },
   });
+  const secondStore = new BrittleStore();
   const second = createSessions<{ n: number }>({
-    store: new MemoryStore(),
+    store: secondStore,
     cleanupInterval: false,
     cookie: { name: 'other', secure: false },
   });
@@ -126,5 +132,25 @@ describe('sessionkit/node with two managers on one response', () => {
     assert.deepEqual(client.lastSetCookies.map((cookie) => cookie.split('=')[0]).sort(), ['other', 'sid']);
     assert.equal(await client.text('/'), '2,20'); // both updated in the request tick
     assert.equal(await client.text('/'), '3,30');
+  });
+
+  it("the second manager's store failing, on load or on commit, gets a 503; the next request is served", async () => {
+    const client = new CookieClient(server.url);
+    await client.fetch('/');
+    secondStore.broken = true;
+    try {
+      assert.equal((await client.fetch('/')).status, 503, 'load fails: the reply goes through the first gate');
+    } finally {
+      secondStore.broken = false;
+    }
+    secondStore.brokenWrites = true;
+    try {
+      const failed = await client.fetch('/');
+      assert.equal(failed.status, 503, 'the second commit fails after the first one went through');
+      assert.equal(failed.headers.get('set-cookie'), null);
+    } finally {
+      secondStore.brokenWrites = false;
+    }
+    assert.equal(await client.text('/'), '3,20', 'the first session kept its write; the second lost its own');
   });
 });
