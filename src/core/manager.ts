@@ -289,10 +289,11 @@ export class SessionManager<T extends SessionData = SessionData> {
       if (isPromise(sent)) return Promise.resolve(sent).then((cookies) => this.#finish(state, { cookies }));
       return this.#finish(state, { cookies: sent });
     }
-    // The rare paths (new, regenerated and destroyed sessions) take the general route.
+    // The rare paths (regenerated, renewed and destroyed sessions) take the general route.
     if (state.destroyKeys.length > 0 || state.regenerate || state.renewing) return this.#commitFully(session);
     if (state.persistedKey === undefined) {
-      if (hasContent(state) || state.clearCookie) return this.#commitFully(session);
+      if (hasContent(state)) return this.#createNow(session);
+      if (state.clearCookie) return this.#commitFully(session);
       return this.#finish(state, { cookies: [] });
     }
     const key = state.persistedKey;
@@ -322,6 +323,34 @@ export class SessionManager<T extends SessionData = SessionData> {
       );
     }
     return this.#finish(state, { cookies: [] });
+  }
+
+  /**
+   * A new session's first write: in this same tick when the store and the id's hash answer
+   * at once (an in-process store on node:crypto), as every first visit and login needs.
+   * A refused create (an id already taken, as good as never) goes the general route, which
+   * draws another id.
+   */
+  #createNow(session: Session<T>): MaybePromise<CommitResult> {
+    const state = session[STATE];
+    const key = storeKeyOf(state.id);
+    if (isPromise(key)) return this.#commitFully(session);
+    const now = this.options.now();
+    this.#slide(state, now);
+    const record = toRecord(state);
+    return this.#callThen(
+      'create',
+      () => this.store.create(key, record),
+      (created) => {
+        if (!created) return this.#commitFully(session);
+        state.persistedKey = key;
+        state.regenerate = false;
+        this.#emit({ type: 'created', at: now, key, userId: state.userId });
+        const out: Issued = { cookies: [] };
+        const issued = this.#issue(state, now, out);
+        return issued ? issued.then(() => this.#finish(state, out)) : this.#finish(state, out);
+      },
+    );
   }
 
   /** After an update or touch: start over if the record was gone, else re-issue the cookie when asked. */

@@ -19,6 +19,25 @@ describe('MemoryStore', () => {
     assert.equal(store.size, 2);
   });
 
+  it('keeps evicting the least recently used over many evictions, and after being emptied', async () => {
+    const store = new MemoryStore({ maxSessions: 3 });
+    const keys = Array.from({ length: 8 }, () => key());
+    for (const k of keys.slice(0, 4)) await store.create(k, record());
+    assert.equal(await store.get(keys[0] as string), undefined, 'the first is evicted');
+    for (const k of keys.slice(1, 4)) await store.destroy(k);
+    assert.equal(store.size, 0);
+    for (const k of keys.slice(4, 7)) await store.create(k, record());
+    await store.get(keys[4] as string); // now the most recent
+    await store.create(keys[7] as string, record());
+    assert.equal(await store.get(keys[5] as string), undefined, 'the least recently used goes, not the oldest created');
+    assert.ok(await store.get(keys[4] as string));
+    const more = Array.from({ length: 500 }, () => key());
+    for (const k of more) await store.create(k, record());
+    assert.equal(store.size, 3);
+    for (const k of more.slice(-3)) assert.ok(await store.get(k));
+    assert.equal(await store.get(more[496] as string), undefined);
+  });
+
   it('hands out copies: changing a read record does not change the store', async () => {
     const store = new MemoryStore();
     const k = key();
