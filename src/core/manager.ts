@@ -292,7 +292,7 @@ export class SessionManager<T extends SessionData = SessionData> {
     // The rare paths (regenerated, renewed and destroyed sessions) take the general route.
     if (state.destroyKeys.length > 0 || state.regenerate || state.renewing) return this.#commitFully(session);
     if (state.persistedKey === undefined) {
-      if (hasContent(state)) return this.#createNow(session);
+      if (hasContent(state)) return this.#createNow(session, this.options.now());
       if (state.clearCookie) return this.#commitFully(session);
       return this.#finish(state, { cookies: [] });
     }
@@ -328,29 +328,33 @@ export class SessionManager<T extends SessionData = SessionData> {
   /**
    * A new session's first write: in this same tick when the store and the id's hash answer
    * at once (an in-process store on node:crypto), as every first visit and login needs.
-   * A refused create (an id already taken, as good as never) goes the general route, which
-   * draws another id.
+   * A refused create (an id already taken, as good as never) goes on with fresh ids.
    */
-  #createNow(session: Session<T>): MaybePromise<CommitResult> {
+  #createNow(session: Session<T>, now: number): MaybePromise<CommitResult> {
     const state = session[STATE];
     const key = storeKeyOf(state.id);
-    if (isPromise(key)) return this.#commitFully(session);
-    const now = this.options.now();
+    if (isPromise(key)) return this.#createRecord(state, now).then(() => this.#created(session, now));
     this.#slide(state, now);
     const record = toRecord(state);
     return this.#callThen(
       'create',
       () => this.store.create(key, record),
       (created) => {
-        if (!created) return this.#commitFully(session);
+        if (!created) return this.#createRecord(state, now, 1).then(() => this.#created(session, now));
         state.persistedKey = key;
         state.regenerate = false;
-        this.#emit({ type: 'created', at: now, key, userId: state.userId });
-        const out: Issued = { cookies: [] };
-        const issued = this.#issue(state, now, out);
-        return issued ? issued.then(() => this.#finish(state, out)) : this.#finish(state, out);
+        return this.#created(session, now);
       },
     );
+  }
+
+  /** After a new session's record is written: the event, then its cookie. */
+  #created(session: Session<T>, now: number): MaybePromise<CommitResult> {
+    const state = session[STATE];
+    this.#emit({ type: 'created', at: now, key: state.persistedKey, userId: state.userId });
+    const out: Issued = { cookies: [] };
+    const issued = this.#issue(state, now, out);
+    return issued ? issued.then(() => this.#finish(state, out)) : this.#finish(state, out);
   }
 
   /** After an update or touch: start over if the record was gone, else re-issue the cookie when asked. */
@@ -385,11 +389,9 @@ export class SessionManager<T extends SessionData = SessionData> {
     if (state.persistedKey === undefined) {
       if (hasContent(state)) {
         await this.#createRecord(state, now);
-        this.#emit({ type: 'created', at: now, key: state.persistedKey, userId: state.userId });
-        await this.#issue(state, now, out);
-      } else if (state.clearCookie) {
-        this.#clear(state, out);
+        return this.#created(session, now);
       }
+      if (state.clearCookie) this.#clear(state, out);
       return this.#finish(state, out);
     }
     if (state.renewing) {
@@ -592,11 +594,12 @@ export class SessionManager<T extends SessionData = SessionData> {
     state.expiresAt = idleTimeout === false ? state.deadline : Math.min(state.deadline, now + idleTimeout);
   }
 
-  async #createRecord(state: SessionState, now: number): Promise<void> {
+  /** `from`: attempts already made with refused ids (#createNow's first one). */
+  async #createRecord(state: SessionState, now: number, from = 0): Promise<void> {
     this.#slide(state, now);
     const record = toRecord(state);
     // 256-bit ids do not collide; if one ever did, create-only refuses and we draw again.
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = from; attempt < 3; attempt++) {
       if (attempt > 0) state.id = newSessionId();
       const key = await storeKeyOf(state.id);
       if (await this.#call('create', () => this.store.create(key, record))) {

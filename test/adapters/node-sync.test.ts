@@ -10,6 +10,7 @@ import { createSessions } from '../../src/core/manager.js';
 import type { Change, SessionRecord } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import type { Session } from '../../src/core/session.js';
+import { CountingStore } from '../helpers/counting-store.js';
 import { CookieClient, listen, type Running } from '../helpers/http.js';
 
 /** A real MemoryStore whose reads can be made to throw synchronously, as a broken disk would. */
@@ -96,23 +97,11 @@ describe('sessionkit/node with a store that answers at once', () => {
   });
 });
 
-/** A real MemoryStore whose writes answer on a later turn of the event loop, as a network store's do. */
-class LaterStore extends MemoryStore {
-  override async create(key: string, record: SessionRecord) {
-    await new Promise((resolve) => setImmediate(resolve));
-    return super.create(key, record);
-  }
-  override async update(key: string, record: SessionRecord, change: Change) {
-    await new Promise((resolve) => setImmediate(resolve));
-    return super.update(key, record, change);
-  }
-}
-
 describe('sessionkit/node with two managers on one response', () => {
-  // The first store answers later, the second at once: the gate waits for the first write,
-  // then runs the second before the response goes out.
+  // The first store answers later (CountingStore's methods are async), the second at once:
+  // the gate waits for the first write, then runs the second before the response goes out.
   const first = createSessions<{ n: number }>({
-    store: new LaterStore(),
+    store: new CountingStore(),
     cleanupInterval: false,
     cookie: { secure: false },
   });

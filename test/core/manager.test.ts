@@ -5,11 +5,23 @@ import { SessionError } from '../../src/core/errors.js';
 import type { SessionEvent } from '../../src/core/events.js';
 import { isWellFormedId } from '../../src/core/id.js';
 import { createSessions } from '../../src/core/manager.js';
-import type { Store } from '../../src/core/store.js';
+import type { SessionRecord, Store } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { parseSetCookie } from '../helpers/http.js';
 
 import { cookieOf, MIN, setup } from '../helpers/manager-setup.js';
+
+/** A real MemoryStore that refuses its first creates, as if the ids were taken. */
+class RefusingStore extends MemoryStore {
+  constructor(private refusals: number) {
+    super();
+  }
+  override create(key: string, record: SessionRecord) {
+    if (this.refusals === 0) return super.create(key, record);
+    this.refusals--;
+    return false;
+  }
+}
 
 describe('SessionManager', () => {
   it('a cookieless visitor costs nothing until the app stores something', async () => {
@@ -39,6 +51,28 @@ describe('SessionManager', () => {
     assert.deepEqual(result.headers, [['Cache-Control', 'no-store']]);
     assert.equal(events[0]?.type, 'created');
     assert.notEqual(events[0]?.key, session.id, 'events name the hashed key, never the id (SECURITY 31)');
+  });
+
+  it('an id the store refuses as taken is replaced by a fresh one; three refusals are a store error', async () => {
+    for (const [refusals, ok] of [
+      [2, true],
+      [3, false],
+    ] as const) {
+      const store = new RefusingStore(refusals);
+      const manager = createSessions({ store, cleanupInterval: false });
+      const session = await manager.load({});
+      session.set('a', 1);
+      if (ok) {
+        const { cookies } = await manager.commit(session);
+        assert.equal(cookies.length, 1);
+        assert.equal(cookies[0]?.split(';')[0], `sid=${session.id}`, 'the cookie carries the id that was stored');
+        assert.equal(store.size, 1);
+      } else {
+        await assert.rejects(manager.commit(session), { code: 'store-unavailable' });
+        assert.equal(store.size, 0);
+      }
+      await manager.close();
+    }
   });
 
   it('stores a hash of the id, never the id (SECURITY 6)', async () => {
