@@ -16,14 +16,20 @@ import {
 import type { SessionManager } from '../core/manager.js';
 import type { RequestContext } from '../core/request.js';
 import type { Session, SessionData } from '../core/session.js';
+import { sessionKeyOption } from './session-key.js';
 import { errorResponse, withCommitHeaders } from './web.js';
 
 export type { GuardOptions } from '../core/guards.js';
 
-/** Hono env for apps using sessions: `new Hono<SessionEnv<{ count: number }>>()`. */
-export type SessionEnv<T extends SessionData = SessionData> = { Variables: { session: Session<T> } };
+/**
+ * Hono env for apps using sessions: `new Hono<SessionEnv<{ count: number }>>()`. An app
+ * with a second manager under another key adds it: `SessionEnv<User> & SessionEnv<Admin, 'admin'>`.
+ */
+export type SessionEnv<T extends SessionData = SessionData, K extends string = 'session'> = {
+  Variables: { [P in K]: Session<T> };
+};
 
-export interface HonoSessionsOptions {
+export interface HonoSessionsOptions<K extends string = 'session'> {
   /**
    * Extra request facts the runtime knows: client IP, https behind a trusted proxy.
    * Default: from the Request alone (Cookie, User-Agent, the URL's scheme and host).
@@ -31,12 +37,18 @@ export interface HonoSessionsOptions {
   context?: (c: Context) => RequestContext;
   /** Builds the reply when the store fails. Default: 503 (store down) or 500, as text. */
   onError?: (error: unknown, c: Context) => Response | Promise<Response>;
+  /**
+   * The context variable holding the session: `c.get(key)`. Default 'session'. An app with
+   * two managers (two cookies) gives the second its own key, and its guards the same key.
+   */
+  key?: K;
 }
 
-export function honoSessions<T extends SessionData>(
+export function honoSessions<T extends SessionData, K extends string = 'session'>(
   manager: SessionManager<T>,
-  options: HonoSessionsOptions = {},
-): MiddlewareHandler<SessionEnv<T>> {
+  options: HonoSessionsOptions<K> = {},
+): MiddlewareHandler<SessionEnv<T, K>> {
+  const key = sessionKeyOption(options.key);
   const context = options.context;
   const onError = options.onError ?? ((error: unknown) => errorResponse(error));
   const replace = (c: Context, response: Response) => {
@@ -50,7 +62,7 @@ export function honoSessions<T extends SessionData>(
     } catch (error) {
       return onError(error, c);
     }
-    c.set('session', session);
+    (c as Context).set(key, session);
     await next();
     try {
       const result = await manager.commitNow(session);
@@ -99,26 +111,37 @@ function toResponse(reply: PlainReply): Response {
   return new Response(reply.body || null, { status: reply.status, headers: reply.headers });
 }
 
-function guard(decide: (session: Session | undefined, path: string) => GuardDecision): MiddlewareHandler<SessionEnv> {
+/** A guard's options; `key` names the context variable of the session it checks. */
+export interface HonoGuardOptions<K extends string = 'session'> extends GuardOptions {
+  /** The `key` given to honoSessions() for the session to check. Default 'session'. */
+  key?: K;
+}
+
+function guard<K extends string>(
+  key: K,
+  decide: (session: Session | undefined, path: string) => GuardDecision,
+): MiddlewareHandler<SessionEnv<SessionData, K>> {
   return async (c, next) => {
-    const decision = decide(c.get('session'), c.req.path);
+    const decision = decide((c as Context).get(key) as Session | undefined, c.req.path);
     if (!decision.ok) return toResponse(decision.reply);
     await next();
   };
 }
 
 /** 401 (or a redirect) unless the session is signed in. */
-export function requireSession(options: GuardOptions = {}): MiddlewareHandler<SessionEnv> {
+export function requireSession<K extends string = 'session'>(
+  options: HonoGuardOptions<K> = {},
+): MiddlewareHandler<SessionEnv<SessionData, K>> {
   const settings = validateGuardOptions(options);
-  return guard((session, path) => checkSession(session, path, settings));
+  return guard(sessionKeyOption(options.key), (session, path) => checkSession(session, path, settings));
 }
 
 /** 401 when anonymous, 403 (or a redirect) unless the session holds one of `roles`. */
-export function requireRole(
+export function requireRole<K extends string = 'session'>(
   roles: string | readonly string[],
-  options: GuardOptions = {},
-): MiddlewareHandler<SessionEnv> {
+  options: HonoGuardOptions<K> = {},
+): MiddlewareHandler<SessionEnv<SessionData, K>> {
   const list = toRoleList(roles);
   const settings = validateGuardOptions(options);
-  return guard((session, path) => checkRole(session, list, path, settings));
+  return guard(sessionKeyOption(options.key), (session, path) => checkRole(session, list, path, settings));
 }

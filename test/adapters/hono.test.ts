@@ -7,7 +7,7 @@ import { honoSessions, requireRole, requireSession, type SessionEnv } from '../.
 import { createSessions, type SessionManager } from '../../src/core/manager.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { type AppData, frameworkSuite, type RunningApp } from './framework-suite.js';
-import { listening } from '../helpers/http.js';
+import { CookieClient, listening } from '../helpers/http.js';
 
 function buildApp(manager: SessionManager<AppData>): Hono<SessionEnv<AppData>> {
   const app = new Hono<SessionEnv<AppData>>();
@@ -102,5 +102,60 @@ describe('hono on plain fetch (app.request, no server)', () => {
     });
     const res = await proxied.request('http://localhost/', { headers: { 'x-forwarded-proto': 'https' } });
     assert.match(res.headers.getSetCookie()[0] ?? '', /;\s*Secure/i);
+  });
+});
+
+describe('hono: two managers on one app', () => {
+  type Admin = { level: number };
+  const users = createSessions<AppData>({ store: new MemoryStore(), cleanupInterval: false });
+  const admins = createSessions<Admin>({
+    store: new MemoryStore(),
+    cookie: { name: 'admin' },
+    cleanupInterval: false,
+  });
+  let running: RunningApp | undefined;
+  after(async () => {
+    await running?.close();
+    await users.close();
+    await admins.close();
+  });
+
+  it('each keeps its own session under its key, both commit, guards check the one they name', async () => {
+    const app = new Hono<SessionEnv<AppData> & SessionEnv<Admin, 'adminSession'>>();
+    app.use(honoSessions(users), honoSessions(admins, { key: 'adminSession' }));
+    app.get('/set', (c) => {
+      c.get('session').set('count', 3);
+      c.get('adminSession').set('level', 4);
+      return c.text('ok');
+    });
+    app.get('/admin-login', (c) => {
+      const admin = c.get('adminSession');
+      admin.regenerate();
+      admin.userId = 'root';
+      return c.text('ok');
+    });
+    app.get('/read', (c) => c.text(`${c.get('session').get('count')},${c.get('adminSession').get('level')}`));
+    app.get('/area', requireSession({ key: 'adminSession' }), (c) => c.text('admin area'));
+    app.get('/staff', requireRole('staff', { key: 'adminSession' }), (c) => c.text('staff'));
+    running = await listenApp(app as unknown as Hono<SessionEnv<AppData>>);
+    const c = new CookieClient(running.url);
+    assert.equal(await c.text('/set'), 'ok');
+    assert.deepEqual(c.lastSetCookies.map((cookie) => cookie.split('=')[0]).sort(), ['admin', 'sid']);
+    assert.equal(await c.text('/read'), '3,4');
+    assert.equal((await c.fetch('/area')).status, 401, 'the admin session is not signed in yet');
+    assert.equal(await c.text('/admin-login'), 'ok');
+    assert.deepEqual(
+      c.lastSetCookies.map((cookie) => cookie.split('=')[0]),
+      ['admin'],
+      'only the admin id renewed',
+    );
+    assert.equal(await c.text('/area'), 'admin area');
+    assert.equal((await c.fetch('/staff')).status, 403);
+    assert.equal(await c.text('/read'), '3,4', 'regenerate keeps the data');
+  });
+
+  it('refuses a key that is not an identifier', () => {
+    assert.throws(() => honoSessions(admins, { key: '' as 'x' }), /key must be an identifier/);
+    assert.throws(() => requireSession({ key: 'a-b' }), /key must be an identifier/);
   });
 });

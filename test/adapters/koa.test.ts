@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import Koa, { type DefaultState, type Middleware } from 'koa';
+import Koa, { type DefaultState, type Middleware, type ParameterizedContext } from 'koa';
 import compose from 'koa-compose';
 import { koaSessions, requireRole, requireSession, type SessionContext } from '../../src/adapters/koa.js';
 import { createSessions, type SessionManager } from '../../src/core/manager.js';
@@ -87,5 +87,89 @@ describe('koa: proxies', () => {
     await b.fetch('/inc', { headers: { 'x-forwarded-proto': 'https' } });
     assert.ok(b.lastSetCookies[0]);
     assert.doesNotMatch(b.lastSetCookies[0] ?? '', /;\s*Secure/i);
+  });
+});
+
+describe('koa: two managers on one app', () => {
+  type Admin = { level: number };
+  const users = createSessions<AppData>({ store: new MemoryStore(), cleanupInterval: false });
+  const admins = createSessions<Admin>({
+    store: new MemoryStore(),
+    cookie: { name: 'admin' },
+    cleanupInterval: false,
+  });
+  type TwoContext = SessionContext<AppData> & SessionContext<Admin, 'adminSession'>;
+  let running: RunningApp | undefined;
+  after(async () => {
+    await running?.close();
+    await users.close();
+    await admins.close();
+  });
+
+  it('each keeps its own session under its key, both commit, guards check the one they name', async () => {
+    const app = new Koa<DefaultState, TwoContext>();
+    app.use(koaSessions(users));
+    app.use(koaSessions(admins, { key: 'adminSession' }));
+    app.use(async (ctx, next) => {
+      if (ctx.path === '/set') {
+        ctx.session.set('count', 3);
+        ctx.adminSession.set('level', 4);
+        ctx.body = 'ok';
+      } else if (ctx.path === '/admin-login') {
+        ctx.adminSession.regenerate();
+        ctx.adminSession.userId = 'root';
+        ctx.body = 'ok';
+      } else if (ctx.path === '/read') {
+        ctx.body = `${ctx.session.get('count')},${ctx.adminSession.get('level')}`;
+      } else await next();
+    });
+    const guarded = compose([
+      requireSession<Admin, 'adminSession'>({ key: 'adminSession' }),
+      (ctx: ParameterizedContext) => {
+        ctx.body = 'admin area';
+      },
+    ]);
+    app.use((ctx, next) => (ctx.path === '/area' ? guarded(ctx, next) : next()));
+    running = await listening((ready) => app.listen(0, '127.0.0.1', ready));
+    const c = new CookieClient(running.url);
+    assert.equal(await c.text('/set'), 'ok');
+    assert.deepEqual(c.lastSetCookies.map((cookie) => cookie.split('=')[0]).sort(), ['admin', 'sid']);
+    assert.equal(await c.text('/read'), '3,4');
+    assert.equal((await c.fetch('/area')).status, 401, 'the admin session is not signed in yet');
+    assert.equal(await c.text('/admin-login'), 'ok');
+    assert.deepEqual(
+      c.lastSetCookies.map((cookie) => cookie.split('=')[0]),
+      ['admin'],
+      'only the admin id renewed',
+    );
+    assert.equal(await c.text('/area'), 'admin area');
+    assert.equal(await c.text('/read'), '3,4', 'regenerate keeps the data');
+  });
+
+  it("refuses a key that is one of Koa's own context members, and a key that is not an identifier", async () => {
+    assert.throws(() => koaSessions(admins, { key: 'not a name' as 'x' }), /key must be an identifier/);
+    const app = new Koa();
+    app.silent = true;
+    app.use(koaSessions(admins, { key: 'body' }));
+    const server = await listening((ready) => app.listen(0, '127.0.0.1', ready));
+    try {
+      const res = await fetch(`${server.url}/`);
+      assert.equal(res.status, 500);
+    } finally {
+      await server.close();
+    }
+    let seen: unknown;
+    const probe = new Koa();
+    probe.on('error', (error) => {
+      seen = error;
+    });
+    probe.use(koaSessions(admins, { key: 'state' }));
+    const other = await listening((ready) => probe.listen(0, '127.0.0.1', ready));
+    try {
+      await fetch(`${other.url}/`);
+    } finally {
+      await other.close();
+    }
+    assert.match(String((seen as Error)?.message), /key 'state' is already a property of Koa's context/);
   });
 });
