@@ -16,7 +16,7 @@ import {
 import type { SessionManager } from '../core/manager.js';
 import type { RequestContext } from '../core/request.js';
 import type { Session, SessionData } from '../core/session.js';
-import { sessionKeyOption } from './session-key.js';
+import { claimSlot, sessionKeyOption } from './session-slot.js';
 import { errorResponse, withCommitHeaders } from './web.js';
 
 export type { GuardOptions } from '../core/guards.js';
@@ -56,6 +56,7 @@ export function honoSessions<T extends SessionData, K extends string = 'session'
     c.res = response;
   };
   return async (c, next) => {
+    if (!claimSlot(c, key, manager)) return next(); // mounted twice: loaded and committed once
     let session: Session<T>;
     try {
       session = await manager.loadNow(context ? context(c) : requestContextOf(c));

@@ -18,7 +18,7 @@ import {
 import { SessionError } from '../core/errors.js';
 import type { SessionManager } from '../core/manager.js';
 import type { Session, SessionData } from '../core/session.js';
-import { sessionKeyOption } from './session-key.js';
+import { claimSlot, sessionKeyOption } from './session-slot.js';
 
 export type { GuardOptions } from '../core/guards.js';
 
@@ -82,6 +82,7 @@ export function koaSessions<T extends SessionData, K extends string = 'session'>
       }
       checked = true;
     }
+    if (!claimSlot(ctx, key, manager)) return next(); // mounted twice: loaded and committed once
     let session: Session<T>;
     try {
       session = await manager.loadNow({

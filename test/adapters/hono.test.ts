@@ -154,6 +154,49 @@ describe('hono: two managers on one app', () => {
     assert.equal(await c.text('/read'), '3,4', 'regenerate keeps the data');
   });
 
+  it('a manager mounted on an app and its sub-app loads and commits once', async () => {
+    const api = new Hono<SessionEnv<AppData>>();
+    api.use(honoSessions(users));
+    api.get('/inc', (c) => {
+      const session = c.get('session');
+      session.set('count', (session.get('count') ?? 0) + 1);
+      return c.text(String(session.get('count')));
+    });
+    api.get('/role', (c) => c.text(String(c.get('session').get('role'))));
+    const app = new Hono<SessionEnv<AppData>>();
+    app.use(honoSessions(users));
+    app.use(async (c, next) => {
+      // An app-level middleware writes before the sub-app's handler does: one session holds both.
+      c.get('session').set('role', 'visitor');
+      await next();
+    });
+    app.route('/api', api);
+    const server = await listenApp(app);
+    try {
+      const c = new CookieClient(server.url);
+      assert.equal(await c.text('/api/inc'), '1');
+      assert.equal(c.lastSetCookies.length, 1, 'one new session, not one per mount');
+      assert.equal(await c.text('/api/inc'), '2');
+      assert.equal(await c.text('/api/role'), 'visitor');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('two managers under one key are refused on the request, not silently mixed', async () => {
+    const app = new Hono<SessionEnv<AppData>>();
+    app.use(honoSessions(users), honoSessions(admins as unknown as SessionManager<AppData>));
+    app.get('/', (c) => c.text('unreachable'));
+    let seen: unknown;
+    app.onError((error, c) => {
+      seen = error;
+      return c.text('error', 500);
+    });
+    const res = await app.request('http://localhost/');
+    assert.equal(res.status, 500);
+    assert.match(String((seen as Error)?.message), /two session managers are mounted under the key 'session'/);
+  });
+
   it('refuses a key that is not an identifier', () => {
     assert.throws(() => honoSessions(admins, { key: '' as 'x' }), /key must be an identifier/);
     assert.throws(() => requireSession({ key: 'a-b' }), /key must be an identifier/);

@@ -146,6 +146,41 @@ describe('koa: two managers on one app', () => {
     assert.equal(await c.text('/read'), '3,4', 'regenerate keeps the data');
   });
 
+  it('a manager mounted twice loads and commits once; two managers under one key are refused', async () => {
+    const twice = new Koa<DefaultState, SessionContext<AppData>>();
+    twice.use(koaSessions(users));
+    twice.use(async (ctx, next) => {
+      // A middleware between the two mounts writes too: one session holds both.
+      ctx.session.set('role', 'visitor');
+      await next();
+    });
+    twice.use(koaSessions(users));
+    twice.use((ctx) => {
+      ctx.session.set('count', (ctx.session.get('count') ?? 0) + 1);
+      ctx.body = `${ctx.session.get('count')},${ctx.session.get('role')}`;
+    });
+    const server = await listening((ready) => twice.listen(0, '127.0.0.1', ready));
+    let seen: unknown;
+    const mixed = new Koa();
+    mixed.on('error', (error) => {
+      seen = error;
+    });
+    mixed.use(koaSessions(users));
+    mixed.use(koaSessions(admins));
+    const other = await listening((ready) => mixed.listen(0, '127.0.0.1', ready));
+    try {
+      const c = new CookieClient(server.url);
+      assert.equal(await c.text('/'), '1,visitor');
+      assert.equal(c.lastSetCookies.length, 1, 'one new session, not one per mount');
+      assert.equal(await c.text('/'), '2,visitor');
+      assert.equal((await fetch(`${other.url}/`)).status, 500);
+      assert.match(String((seen as Error)?.message), /two session managers are mounted under the key 'session'/);
+    } finally {
+      await server.close();
+      await other.close();
+    }
+  });
+
   it("refuses a key that is one of Koa's own context members, and a key that is not an identifier", async () => {
     assert.throws(() => koaSessions(admins, { key: 'not a name' as 'x' }), /key must be an identifier/);
     const app = new Koa();
