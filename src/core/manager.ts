@@ -305,6 +305,7 @@ export class SessionManager<T extends SessionData = SessionData> {
         set: state.set ?? EMPTY_MAP,
         deleted: state.deleted ?? EMPTY_SET,
         flash: state.flashChanged,
+        meta: state.metaChanged,
       };
       const record = toRecord(state);
       const reissue = state.cookieChanged || (state.persistent && this.options.idleTimeout !== false);

@@ -47,6 +47,12 @@ export interface Change {
   readonly deleted: ReadonlySet<string>;
   /** The flash messages changed (written whole from `record.flash`). */
   readonly flash: boolean;
+  /**
+   * Whether the record's user, persistence or client info may differ from what the store
+   * holds. `false`: they are as loaded, so a store may leave them alone and write only the
+   * data, flashes and times. Absent: unknown, write them.
+   */
+  readonly meta?: boolean;
 }
 
 /** One entry of a user's session list. */

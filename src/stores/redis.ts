@@ -12,7 +12,7 @@ import { SessionError } from '../core/errors.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 import { CircuitBreaker, type CircuitState, validateBreakerOptions } from './redis/circuit-breaker.js';
 import { type RedisClientLike, type RedisDriver, driverFor } from './redis/driver.js';
-import { allFields, fromReply, updateArguments } from './redis/fields.js';
+import { allFields, contentUpdate, fromReply, updateArguments } from './redis/fields.js';
 import { ClusterIndex } from './redis/cluster-index.js';
 import {
   createScript,
@@ -144,6 +144,8 @@ export class RedisStore implements Store {
   }
 
   update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
+    if (change.meta === false && !change.cleared && this.#driver.pipeline)
+      return this.#updateContent(key, record, change, this.#driver.pipeline);
     const userId = record.userId ?? '';
     const send = () =>
       updateScript.run(
@@ -174,6 +176,42 @@ export class RedisStore implements Store {
         });
       }
       return true;
+    });
+  }
+
+  /**
+   * The common update (data, flashes and times only; user and the rest as loaded) on
+   * node-redis, without a script: HEXISTS, HSET, HDEL and PEXPIREAT in one round trip, which Redis runs in order
+   * but may interleave with other clients' commands. Still update-only: a hash without its
+   * creation time (`c`, written only by create) is no session, so a late write to a
+   * destroyed or expired session brings no session back. It was gone when HEXISTS found no
+   * `c`, or when HSET added the times as new fields (a destroy in between); the stray hash
+   * then left, which PEXPIREAT has given an expiry, is deleted at once. The user's index is
+   * untouched: the user did not change.
+   */
+  #updateContent(
+    key: string,
+    record: SessionRecord,
+    change: Change,
+    pipeline: NonNullable<RedisDriver['pipeline']>,
+  ): Promise<boolean> {
+    const rkey = this.sessionKey(key);
+    const { set, deleted } = contentUpdate(record, change, this.codec);
+    const commands = [
+      ['HEXISTS', rkey, 'c'],
+      ['HSET', rkey, ...set],
+    ];
+    if (deleted.length > 0) commands.push(['HDEL', rkey, ...deleted]);
+    commands.push(['PEXPIREAT', rkey, String(record.expiresAt)]);
+    const send = () => pipeline(rkey, commands);
+    const wrote = (replies: unknown[]) => Number(replies[0]) === 1 && Number(replies[1]) < set.length / 2;
+    return this.#run('update', send, wrote).then((ok) => {
+      if (ok) return true;
+      return this.#run(
+        'update',
+        () => this.#driver.send(rkey, ['DEL', rkey]),
+        () => false,
+      );
     });
   }
 

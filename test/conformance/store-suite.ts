@@ -144,6 +144,84 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       assert.equal(back?.deadline, r.deadline);
     });
 
+    describe('update of data only (change.meta false: user, persistence and client as loaded)', () => {
+      const dataOnly = (set: Record<string, unknown> = {}, deleted: string[] = [], extra: Partial<Change> = {}) =>
+        change(set, deleted, { meta: false, ...extra });
+
+      it('is update-only: a missing, destroyed or expired record is not brought back', async () => {
+        assert.equal(await store.update(key(), record(), dataOnly({ zombie: true })), false);
+        const k = key();
+        const r = record();
+        await store.create(k, r);
+        await store.destroy(k);
+        assert.equal(await store.update(k, { ...r, data: { ...r.data, late: true } }, dataOnly({ late: true })), false);
+        assert.equal(await store.get(k), undefined);
+        assert.equal(await store.create(k, record({ data: { again: true } })), true, 'the key is free again');
+        assert.deepEqual((await store.get(k))?.data, { again: true });
+        const short = key();
+        await store.create(short, record({}, shortTtl));
+        await sleep(pastShortTtl);
+        assert.equal(await store.update(short, record(), dataOnly({ x: 1 })), false);
+        assert.equal(await store.get(short), undefined);
+      });
+
+      it('writes set and deleted keys, flashes and times, and keeps the rest of the record', async () => {
+        const k = key();
+        const r = record({
+          data: { a: 1, b: 2 },
+          userId: 'ada',
+          persistent: true,
+          client: { userAgent: 'UA/1', ip: '192.0.2.1' },
+        });
+        await store.create(k, r);
+        const next: SessionRecord = {
+          ...r,
+          data: { a: 10, c: 'new' },
+          flash: { info: ['saved'] },
+          lastSeenAt: r.lastSeenAt + 1000,
+          expiresAt: r.expiresAt + 1000,
+        };
+        assert.equal(await store.update(k, next, dataOnly({ a: 10, c: 'new' }, ['b'], { flash: true })), true);
+        const back = await store.get(k);
+        assert.deepEqual(back?.data, { a: 10, c: 'new' });
+        assert.deepEqual(back?.flash, { info: ['saved'] });
+        assert.equal(back?.expiresAt, next.expiresAt);
+        assert.equal(back?.lastSeenAt, next.lastSeenAt);
+        assert.equal(back?.createdAt, r.createdAt);
+        assert.equal(back?.deadline, r.deadline);
+        assert.equal(back?.userId, 'ada');
+        assert.equal(back?.persistent, true);
+        assert.deepEqual(back?.client, r.client);
+        assert.equal(await store.update(k, { ...next, flash: undefined }, dataOnly({}, [], { flash: true })), true);
+        const read = await store.get(k);
+        assert.ok(!read?.flash || Object.keys(read.flash).length === 0);
+      });
+
+      it('moves the expiry: the record outlives its old one', async () => {
+        const k = key();
+        const r = record({ deadline: Date.now() + 600_000 }, shortTtl);
+        await store.create(k, r);
+        const later = { ...r, data: { ...r.data, n: 2 }, lastSeenAt: Date.now(), expiresAt: Date.now() + 60_000 };
+        assert.equal(await store.update(k, later, dataOnly({ n: 2 })), true);
+        await sleep(pastShortTtl);
+        assert.equal((await store.get(k))?.data.n, 2);
+      });
+
+      if (options.partialUpdates !== false) {
+        it('two concurrent requests changing different keys both keep their change', async () => {
+          const k = key();
+          const r = record({ data: { a: 0, b: 0, c: 0 } });
+          await store.create(k, r);
+          await Promise.all([
+            store.update(k, { ...r, data: { a: 1, b: 0, c: 0 } }, dataOnly({ a: 1 })),
+            store.update(k, { ...r, data: { a: 0, b: 1, c: 0 } }, dataOnly({ b: 1 })),
+            store.update(k, { ...r, data: { a: 0, b: 0 } }, dataOnly({}, ['c'])),
+          ]);
+          assert.deepEqual((await store.get(k))?.data, { a: 1, b: 1 });
+        });
+      }
+    });
+
     it('update with cleared replaces the whole data', async () => {
       const k = key();
       const r = record({ data: { a: 1, b: 2 } });

@@ -36,32 +36,69 @@ storeConformance('RedisStore (node-redis)', {
   },
 });
 
-/** Wraps an ioredis client so the test can see every command the store sends (the server is real). */
-function recording(client: Redis): { client: Redis; commands: string[][] } {
+/**
+ * Wraps an ioredis or node-redis client so the test sees every command the store sends (the
+ * server is real), and its round trips: commands sent in one synchronous stretch go out
+ * together and wait for their replies once. `before` runs ahead of each command, on the
+ * same connection.
+ */
+function recording<C extends object>(
+  client: C,
+  before?: (command: string[], send: (args: string[]) => unknown) => void,
+): { client: C; commands: string[][]; trips: string[][][] } {
   const commands: string[][] = [];
+  const trips: string[][][] = [];
+  let open: string[][] | undefined;
+  const note = (command: string[]) => {
+    commands.push(command);
+    if (open === undefined) {
+      open = [];
+      trips.push(open);
+      queueMicrotask(() => {
+        open = undefined;
+      });
+    }
+    open.push(command);
+  };
   const proxy = new Proxy(client, {
     get(target, prop, receiver) {
+      const t = target as unknown as {
+        call(...args: string[]): Promise<unknown>;
+        sendCommand(args: string[]): Promise<unknown>;
+      };
       if (prop === 'call') {
         return (...args: string[]) => {
-          commands.push(args.map(String));
-          return target.call(args[0] as string, ...args.slice(1));
+          before?.(args, (extra) => t.call(...extra));
+          note(args.map(String));
+          return t.call(...args);
+        };
+      }
+      if (prop === 'sendCommand') {
+        return (args: string[]) => {
+          before?.(args, (extra) => t.sendCommand(extra));
+          note(args.map(String));
+          return t.sendCommand(args);
         };
       }
       const value = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { client: proxy, commands };
+  return { client: proxy, commands, trips };
 }
 
 describe('RedisStore on a real Redis', () => {
   let client: Redis;
+  let nrClient: ReturnType<typeof createClient>;
   const prefix = `sk-test:${runId}b:`;
-  before(() => {
+  before(async () => {
     client = new Redis(REDIS_URL);
+    nrClient = createClient({ url: REDIS_URL });
+    await nrClient.connect();
   });
   after(async () => {
     await client.quit();
+    await nrClient.quit();
   });
 
   it('keeps a session as one hash with PEXPIREAT equal to expiresAt, under the prefix', async () => {
@@ -172,40 +209,91 @@ describe('RedisStore on a real Redis', () => {
     }
   });
 
-  it('costs one command per load and per commit, none on a read-only request, never SCAN or KEYS', async () => {
-    const rec = recording(client);
-    const store = new RedisStore({ client: rec.client, prefix });
-    const sessions = createSessions({ store, cookie: { secure: false } });
-    const first = await sessions.load();
-    first.set('count', 1);
-    const { cookies } = await sessions.commit(first);
-    const cookie = cookies[0]!.split(';')[0]!;
-    assert.equal(rec.commands.length, 1, 'create = one command');
-    rec.commands.length = 0;
-    const read = await sessions.load(cookie);
-    assert.equal(read.get('count'), 1);
-    await sessions.commit(read);
+  for (const kind of ['ioredis', 'node-redis'] as const) {
+    it(`costs one round trip per load and per commit, none on a read-only request, never SCAN or KEYS (${kind})`, async () => {
+      const rec = recording<object>(kind === 'ioredis' ? client : nrClient);
+      const store = new RedisStore({ client: rec.client, prefix });
+      const sessions = createSessions({ store, cookie: { secure: false } });
+      const first = await sessions.load();
+      first.set('count', 1);
+      const { cookies } = await sessions.commit(first);
+      const cookie = cookies[0]!.split(';')[0]!;
+      assert.equal(rec.commands.length, 1, 'create = one command');
+      rec.commands.length = 0;
+      rec.trips.length = 0;
+      const read = await sessions.load(cookie);
+      assert.equal(read.get('count'), 1);
+      await sessions.commit(read);
+      assert.deepEqual(
+        rec.commands.map((c) => c[0]),
+        ['HGETALL'],
+        'a read-only request costs one read and no write',
+      );
+      rec.commands.length = 0;
+      const inc = await sessions.load(cookie);
+      inc.set('count', 2);
+      await sessions.commit(inc);
+      // node-redis writes a tick's commands together: a change of data needs no script.
+      // ioredis writes each command on its own, so one script call is cheaper there.
+      const commit = kind === 'node-redis' ? ['HEXISTS', 'HSET', 'PEXPIREAT'] : ['EVALSHA'];
+      assert.deepEqual(
+        rec.trips.map((trip) => trip.map((c) => c[0])),
+        [['HGETALL'], ['HGETALL'], commit],
+        'load + commit: one round trip each',
+      );
+      rec.commands.length = 0;
+      rec.trips.length = 0;
+      const login = await sessions.load(cookie);
+      login.userId = `u-login-${kind}`;
+      await sessions.commit(login);
+      assert.deepEqual(
+        rec.trips.map((trip) => trip.map((c) => c[0])),
+        [['HGETALL'], ['EVALSHA']],
+        'a change of user goes through the script, which keeps the index',
+      );
+      rec.commands.length = 0;
+      inc.userId = `u-rt-${kind}`;
+      await sessions.listByUser(`u-rt-${kind}`);
+      await sessions.destroyByUser(`u-rt-${kind}`);
+      assert.ok(rec.commands.every((c) => !/^(SCAN|KEYS)$/i.test(c[0]!)));
+      // SECURITY 6: Redis sees a hash of the id, never the id the cookie carries.
+      const id = cookie.split('=')[1]!;
+      const all = await client.call('HGETALL', `${prefix}s:${sessions.keyOf(inc)}`);
+      assert.ok((all as string[]).length > 0);
+      assert.notEqual(sessions.keyOf(inc), id);
+      assert.equal(await client.exists(`${prefix}s:${id}`), 0);
+    });
+  }
+
+  it('a data-only update to a session that is gone leaves no stray hash, even when the destroy lands mid-pipeline', async () => {
+    const store = new RedisStore({ client: nrClient, prefix });
+    const dataOnly = change({ late: true }, [], { meta: false });
+    // Gone before the update: HEXISTS finds no creation time.
+    const gone = key();
+    await store.create(gone, record());
+    await store.destroy(gone);
+    assert.equal(await store.update(gone, record(), dataOnly), false);
+    assert.equal(await client.exists(store.sessionKey(gone)), 0);
+    // A hash without a creation time (a stray write) is no session and is not written into.
+    const stray = key();
+    await client.hset(store.sessionKey(stray), 'l', '1', 'e', String(Date.now() + 60_000));
+    assert.equal(await store.update(stray, record(), dataOnly), false);
+    assert.equal(await client.exists(store.sessionKey(stray)), 0);
+    // Destroyed between HEXISTS and HSET (a DEL sent on the same connection in between):
+    // HSET adds the times as new fields, so the update reports the session gone.
+    const raced = key();
+    await store.create(raced, record());
+    const racing = recording<object>(nrClient, (command, send) => {
+      if (command[0] === 'HSET') send(['DEL', command[1] as string]);
+    });
+    const racingStore = new RedisStore({ client: racing.client, prefix });
+    assert.equal(await racingStore.update(raced, record(), dataOnly), false);
     assert.deepEqual(
-      rec.commands.map((c) => c[0]),
-      ['HGETALL'],
-      'a read-only request costs one read and no write',
+      racing.commands.map((c) => c[0]),
+      ['HEXISTS', 'HSET', 'PEXPIREAT', 'DEL'],
     );
-    rec.commands.length = 0;
-    const inc = await sessions.load(cookie);
-    inc.set('count', 2);
-    await sessions.commit(inc);
-    assert.equal(rec.commands.length, 2, 'load + commit');
-    rec.commands.length = 0;
-    inc.userId = 'u-rt';
-    await sessions.listByUser('u-rt');
-    await sessions.destroyByUser('u-rt');
-    assert.ok(rec.commands.every((c) => !/^(SCAN|KEYS)$/i.test(c[0]!)));
-    // SECURITY 6: Redis sees a hash of the id, never the id the cookie carries.
-    const id = cookie.split('=')[1]!;
-    const all = await client.call('HGETALL', `${prefix}s:${sessions.keyOf(inc)}`);
-    assert.ok((all as string[]).length > 0);
-    assert.notEqual(sessions.keyOf(inc), id);
-    assert.equal(await client.exists(`${prefix}s:${id}`), 0);
+    assert.equal(await client.exists(store.sessionKey(raced)), 0);
+    assert.equal(await store.get(raced), undefined);
   });
 
   it('caps sessions per user, evicting the oldest', async () => {

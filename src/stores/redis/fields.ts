@@ -84,6 +84,27 @@ export function updateArguments(record: SessionRecord, change: Change, codec: Co
 }
 
 /**
+ * The fields of an update that changes only data, flashes and times: `set` as field/value
+ * pairs, times first (always present in a stored session, so HSET counts them as new only
+ * when the hash was gone), and the fields to delete.
+ */
+export function contentUpdate(
+  record: SessionRecord,
+  change: Change,
+  codec: Codec,
+): { set: string[]; deleted: string[] } {
+  const set = ['l', String(record.lastSeenAt), 'e', String(record.expiresAt)];
+  const deleted: string[] = [];
+  if (change.flash) {
+    if (hasFlash(record)) set.push('f', codec.encode(record.flash));
+    else deleted.push('f');
+  }
+  for (const key of change.deleted) deleted.push(DATA_PREFIX + key);
+  for (const [key, value] of change.set) set.push(DATA_PREFIX + key, codec.encode(value));
+  return { set, deleted };
+}
+
+/**
  * Rebuilds a record from an HGETALL reply: a flat [field, value, ...] array (RESP2), or a
  * Map / object (RESP3, or a client that transforms replies). Undefined when the hash is
  * empty or not ours.
