@@ -252,3 +252,50 @@ export function frameworkSuite(name: string, start: (manager: SessionManager<App
     });
   });
 }
+
+/**
+ * Two managers on one app (Hono's and Koa's `key` option), as the adapter tests build it: the
+ * visitor's under 'session', the admin's ('admin' cookie, `{ level }`) under 'adminSession'.
+ * Routes: /set (count 3, level 4), /admin-login (regenerate + sign in the admin session),
+ * /read ('count,level'), /area (requireSession on the admin key).
+ */
+export type AdminData = { level: number };
+
+export function twoManagers(): {
+  users: SessionManager<AppData>;
+  admins: SessionManager<AdminData>;
+  close(): Promise<void>;
+} {
+  const users = createSessions<AppData>({ store: new MemoryStore(), cleanupInterval: false });
+  const admins = createSessions<AdminData>({
+    store: new MemoryStore(),
+    cookie: { name: 'admin' },
+    cleanupInterval: false,
+  });
+  return {
+    users,
+    admins,
+    close: async () => {
+      await users.close();
+      await admins.close();
+    },
+  };
+}
+
+/** Walks the two-manager routes above: both cookies commit, each session and guard is its own. */
+export async function checkTwoManagers(url: string): Promise<CookieClient> {
+  const c = new CookieClient(url);
+  assert.equal(await c.text('/set'), 'ok');
+  assert.deepEqual(c.lastSetCookies.map((cookie) => cookie.split('=')[0]).sort(), ['admin', 'sid']);
+  assert.equal(await c.text('/read'), '3,4');
+  assert.equal((await c.fetch('/area')).status, 401, 'the admin session is not signed in yet');
+  assert.equal(await c.text('/admin-login'), 'ok');
+  assert.deepEqual(
+    c.lastSetCookies.map((cookie) => cookie.split('=')[0]),
+    ['admin'],
+    'only the admin id renewed',
+  );
+  assert.equal(await c.text('/area'), 'admin area');
+  assert.equal(await c.text('/read'), '3,4', 'regenerate keeps the data');
+  return c;
+}

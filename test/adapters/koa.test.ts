@@ -6,7 +6,14 @@ import { koaSessions, requireRole, requireSession, type SessionContext } from '.
 import { createSessions, type SessionManager } from '../../src/core/manager.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { CookieClient, listening } from '../helpers/http.js';
-import { type AppData, frameworkSuite, type RunningApp } from './framework-suite.js';
+import {
+  type AdminData,
+  type AppData,
+  checkTwoManagers,
+  frameworkSuite,
+  type RunningApp,
+  twoManagers,
+} from './framework-suite.js';
 
 type App = Koa<DefaultState, SessionContext<AppData>>;
 type Handler = Middleware<DefaultState, SessionContext<AppData>>;
@@ -91,19 +98,13 @@ describe('koa: proxies', () => {
 });
 
 describe('koa: two managers on one app', () => {
-  type Admin = { level: number };
-  const users = createSessions<AppData>({ store: new MemoryStore(), cleanupInterval: false });
-  const admins = createSessions<Admin>({
-    store: new MemoryStore(),
-    cookie: { name: 'admin' },
-    cleanupInterval: false,
-  });
-  type TwoContext = SessionContext<AppData> & SessionContext<Admin, 'adminSession'>;
+  const managers = twoManagers();
+  const { users, admins } = managers;
+  type TwoContext = SessionContext<AppData> & SessionContext<AdminData, 'adminSession'>;
   let running: RunningApp | undefined;
   after(async () => {
     await running?.close();
-    await users.close();
-    await admins.close();
+    await managers.close();
   });
 
   it('each keeps its own session under its key, both commit, guards check the one they name', async () => {
@@ -124,26 +125,14 @@ describe('koa: two managers on one app', () => {
       } else await next();
     });
     const guarded = compose([
-      requireSession<Admin, 'adminSession'>({ key: 'adminSession' }),
+      requireSession<AdminData, 'adminSession'>({ key: 'adminSession' }),
       (ctx: ParameterizedContext) => {
         ctx.body = 'admin area';
       },
     ]);
     app.use((ctx, next) => (ctx.path === '/area' ? guarded(ctx, next) : next()));
     running = await listening((ready) => app.listen(0, '127.0.0.1', ready));
-    const c = new CookieClient(running.url);
-    assert.equal(await c.text('/set'), 'ok');
-    assert.deepEqual(c.lastSetCookies.map((cookie) => cookie.split('=')[0]).sort(), ['admin', 'sid']);
-    assert.equal(await c.text('/read'), '3,4');
-    assert.equal((await c.fetch('/area')).status, 401, 'the admin session is not signed in yet');
-    assert.equal(await c.text('/admin-login'), 'ok');
-    assert.deepEqual(
-      c.lastSetCookies.map((cookie) => cookie.split('=')[0]),
-      ['admin'],
-      'only the admin id renewed',
-    );
-    assert.equal(await c.text('/area'), 'admin area');
-    assert.equal(await c.text('/read'), '3,4', 'regenerate keeps the data');
+    await checkTwoManagers(running.url);
   });
 
   it('a manager mounted twice loads and commits once; two managers under one key are refused', async () => {

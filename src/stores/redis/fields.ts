@@ -73,14 +73,19 @@ export function updateArguments(record: SessionRecord, change: Change, codec: Co
   }
   const deleted: string[] = [];
   const set: string[] = [];
+  pushChanges(set, deleted, record, change, codec);
+  out.push(String(deleted.length), ...deleted, ...set);
+  return out;
+}
+
+/** Appends what one request changed: flashes and data keys to write, fields to delete. */
+function pushChanges(set: string[], deleted: string[], record: SessionRecord, change: Change, codec: Codec): void {
   if (change.flash) {
     if (hasFlash(record)) set.push('f', codec.encode(record.flash));
     else deleted.push('f');
   }
   for (const key of change.deleted) deleted.push(DATA_PREFIX + key);
   for (const [key, value] of change.set) set.push(DATA_PREFIX + key, codec.encode(value));
-  out.push(String(deleted.length), ...deleted, ...set);
-  return out;
 }
 
 /**
@@ -95,12 +100,7 @@ export function contentUpdate(
 ): { set: string[]; deleted: string[] } {
   const set = ['l', String(record.lastSeenAt), 'e', String(record.expiresAt)];
   const deleted: string[] = [];
-  if (change.flash) {
-    if (hasFlash(record)) set.push('f', codec.encode(record.flash));
-    else deleted.push('f');
-  }
-  for (const key of change.deleted) deleted.push(DATA_PREFIX + key);
-  for (const [key, value] of change.set) set.push(DATA_PREFIX + key, codec.encode(value));
+  pushChanges(set, deleted, record, change, codec);
   return { set, deleted };
 }
 
