@@ -181,13 +181,14 @@ export class RedisStore implements Store {
 
   /**
    * The common update (data, flashes and times only; user and the rest as loaded) on
-   * node-redis, without a script: HEXISTS, HSET, HDEL and PEXPIREAT in one round trip, which
-   * Redis runs in order but may interleave with other clients' commands. Still update-only:
-   * a hash without its creation time (`c`, written only by create) is no session, so a late
-   * write to a destroyed or expired session brings no session back. It was gone when HEXISTS
-   * found no `c`, or when HSET added the times as new fields (a destroy in between); the
-   * stray hash then left, which PEXPIREAT has given an expiry, is deleted at once (best
-   * effort: it expires anyway). The user's index is untouched: the user did not change.
+   * node-redis, without a script: HSET, HDEL and PEXPIREAT in one round trip, which Redis
+   * runs in order but may interleave with other clients' commands. Still update-only: a
+   * hash without its creation time (`c`, written only by create) is no session, so a late
+   * write to a destroyed or expired session brings no session back. The session was gone
+   * when HSET added the times as new fields; the stray hash then left, which PEXPIREAT has
+   * given an expiry, is deleted at once (best effort: it expires anyway). A write into such
+   * a stray hash that outlived its `DEL` reports success but still makes no session. The
+   * user's index is untouched: the user did not change.
    */
   #updateContent(
     key: string,
@@ -197,14 +198,11 @@ export class RedisStore implements Store {
   ): Promise<boolean> {
     const rkey = this.sessionKey(key);
     const { set, deleted } = contentUpdate(record, change, this.codec);
-    const commands = [
-      ['HEXISTS', rkey, 'c'],
-      ['HSET', rkey, ...set],
-    ];
+    const commands = [['HSET', rkey, ...set]];
     if (deleted.length > 0) commands.push(['HDEL', rkey, ...deleted]);
     commands.push(['PEXPIREAT', rkey, String(record.expiresAt)]);
     const send = () => pipeline(rkey, commands);
-    const wrote = (replies: unknown[]) => Number(replies[0]) === 1 && Number(replies[1]) < set.length / 2;
+    const wrote = (replies: unknown[]) => Number(replies[0]) < set.length / 2;
     return this.#run('update', send, wrote).then((ok) => {
       if (ok) return true;
       return this.#run('update', () => this.#driver.send(rkey, ['DEL', rkey])).then(
