@@ -18,8 +18,9 @@ export interface RedisDriver {
    * Sends commands on one key's slot back to back, in one write, and answers their replies
    * in order (rejecting with the first error). Not a transaction: other clients' commands
    * may run in between. Only where it is cheap: node-redis writes the commands of one tick
-   * together. ioredis writes each call on its own, and its pipeline object cost more CPU
-   * than the one script call it would replace (bench/NOTES.md), so it has none.
+   * together, and so does ioredis with `enableAutoPipelining`. Without it, ioredis writes
+   * each call on its own, and its pipeline object cost more CPU than the one script call
+   * it would replace (bench/NOTES.md), so it has none.
    */
   pipeline?(key: string, commands: string[][]): Promise<unknown[]>;
   /** False when the client knows it is disconnected (so the store can fail fast). */
@@ -31,7 +32,7 @@ interface IoredisLike {
   call(command: string, ...args: string[]): Promise<unknown>;
   status: string;
   isCluster?: boolean;
-  options?: { keyPrefix?: string };
+  options?: { keyPrefix?: string; enableAutoPipelining?: boolean };
 }
 
 /** The parts of a node-redis v5 client the store uses. */
@@ -65,12 +66,17 @@ export function driverFor(client: RedisClientLike): RedisDriver {
         { details: { option: 'client' } },
       );
     }
-    return {
+    const send = (_key: string, [command, ...rest]: string[]) => io.call(command as string, ...rest);
+    const driver: RedisDriver = {
       kind: 'ioredis',
       cluster: io.isCluster === true,
-      send: (_key, [command, ...rest]) => io.call(command as string, ...rest),
+      send,
       connected: () => !IOREDIS_DOWN.has(io.status),
     };
+    // Auto-pipelining writes the calls of one tick together, as node-redis does.
+    if (io.options?.enableAutoPipelining === true)
+      driver.pipeline = (key, commands) => Promise.all(commands.map((args) => send(key, args)));
+    return driver;
   }
   if (typeof c.sendCommand === 'function' && 'masters' in c) {
     const cluster = client as NodeRedisClusterLike;
