@@ -180,9 +180,10 @@ export class RedisStore implements Store {
   }
 
   /**
-   * The common update (data, flashes and times only; user and the rest as loaded) on
-   * node-redis, without a script: HSET, HDEL and PEXPIREAT in one round trip, which Redis
-   * runs in order but may interleave with other clients' commands. Still update-only: a
+   * The common update (data, flashes and times only; user and the rest as loaded) where
+   * the client writes a tick's commands together (node-redis, ioredis with auto-pipelining),
+   * without a script: HSET, HDEL and PEXPIREAT in one round trip, which Redis runs in order
+   * but may interleave with other clients' commands. Still update-only: a
    * hash without its creation time (`c`, written only by create) is no session, so a late
    * write to a destroyed or expired session brings no session back. The session was gone
    * when HSET added the times as new fields; the stray hash then left, which PEXPIREAT has
