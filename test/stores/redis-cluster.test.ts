@@ -34,6 +34,18 @@ describe('RedisStore on Redis Cluster', () => {
     },
   });
 
+  // Auto-pipelining routes each command by its key's slot; the store's pipelines stay on one.
+  let ioAuto: Cluster;
+  storeConformance('RedisStore (ioredis Cluster, enableAutoPipelining)', {
+    create: () => {
+      ioAuto = new Cluster(cluster.startupNodes, { enableAutoPipelining: true });
+      return new RedisStore({ client: ioAuto, prefix: 'ioa:', maxSessionsPerUser: 50 });
+    },
+    teardown: async () => {
+      await ioAuto.quit();
+    },
+  });
+
   storeConformance('RedisStore (node-redis cluster)', {
     create: async () => {
       nr = createCluster({ rootNodes: cluster.startupNodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })) });
