@@ -4,6 +4,7 @@
  */
 import type { Codec } from './codec.js';
 import { newSessionId } from './id.js';
+import { setOwn } from './own.js';
 import { RETIRED_KEY } from './renewal.js';
 import type { ClientInfo, SessionRecord } from './store.js';
 
@@ -137,8 +138,10 @@ export class Session<T extends SessionData = SessionData> {
     return this[STATE].client;
   }
 
+  /** The value under `key`; only the session's own keys, never what objects inherit (`toString`). */
   get<K extends keyof T & string>(key: K): T[K] | undefined {
-    return this[STATE].data[key] as T[K] | undefined;
+    const data = this[STATE].data;
+    return Object.hasOwn(data, key) ? (data[key] as T[K]) : undefined;
   }
 
   has(key: keyof T & string): boolean {
@@ -151,7 +154,7 @@ export class Session<T extends SessionData = SessionData> {
     if (key === RETIRED_KEY) throw new TypeError(`session key ${JSON.stringify(key)} is reserved by sessionkit`);
     this.#ctx.codec.validate(value, key);
     const state = this[STATE];
-    state.data[key] = value;
+    setOwn(state.data, key, value);
     (state.set ??= new Map()).set(key, value);
     state.deleted?.delete(key);
     return this;
@@ -192,19 +195,22 @@ export class Session<T extends SessionData = SessionData> {
   flash(key: string, value: unknown): void {
     this.#ctx.codec.validate(value, `flash.${key}`);
     const state = this[STATE];
-    state.flash ??= {};
-    (state.flash[key] ??= []).push(value);
+    const flash = (state.flash ??= {});
+    // Own keys only: `toString` or `__proto__` is a key like any other.
+    if (Object.hasOwn(flash, key)) (flash[key] as unknown[]).push(value);
+    else setOwn(flash, key, [value]);
     state.flashChanged = true;
   }
 
   /** Returns the queued messages for key and removes them. */
   flashes<V = unknown>(key: string): V[] {
     const state = this[STATE];
-    const messages = state.flash?.[key];
-    if (!messages) return [];
-    delete state.flash![key];
+    const flash = state.flash;
+    if (flash === undefined || !Object.hasOwn(flash, key)) return [];
+    const messages = flash[key] as V[];
+    delete flash[key];
     state.flashChanged = true;
-    return messages as V[];
+    return messages;
   }
 
   /**

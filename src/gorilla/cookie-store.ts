@@ -13,6 +13,7 @@ import type { Codec } from '../core/codec.js';
 import { MAX_COOKIE_BYTES } from '../core/cookie.js';
 import { SessionError } from '../core/errors.js';
 import { newSessionId } from '../core/id.js';
+import { setOwn } from '../core/own.js';
 import type { SessionRecord } from '../core/store.js';
 import { decodeGob, encodeGobMap, type GoValue } from './gob.js';
 import { type GorillaKeyPair, SecureCookie } from './securecookie.js';
@@ -165,8 +166,8 @@ function fromGoValues(
   for (const [key, value] of decoded) {
     if (typeof key !== 'string') return { ok: false, reason: 'malformed' };
     if (key === META_KEY) continue;
-    if (flashKeys.has(key) && Array.isArray(value)) flash[key] = value;
-    else data[key] = value;
+    if (flashKeys.has(key) && Array.isArray(value)) setOwn(flash, key, value);
+    else setOwn(data, key, value);
   }
   // A session Go wrote alone has no sessionkit times: it lives as long as Go's MaxAge allows.
   const until = maxAge > 0 ? now + maxAge * 1000 : now + 86400 * 30 * 1000;

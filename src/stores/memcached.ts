@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { type Codec, jsonCodec } from '../core/codec.js';
 import { SessionError } from '../core/errors.js';
+import { setOwn } from '../core/own.js';
 import type { Change, SessionRecord } from '../core/store.js';
 import type { Store } from '../core/store.js';
 import { CircuitBreaker, type CircuitState, validateBreakerOptions } from './redis/circuit-breaker.js';
@@ -160,7 +161,7 @@ export class MemcachedStore implements Store {
       } else {
         const data = { ...stored.data };
         for (const k of change.deleted) delete data[k];
-        for (const [k, v] of change.set) data[k] = v;
+        for (const [k, v] of change.set) setOwn(data, k, v);
         next.data = data;
       }
       if (!change.flash) next.flash = stored.flash;

@@ -7,6 +7,7 @@
 import { type Codec, jsonCodec } from '../core/codec.js';
 import { SessionError } from '../core/errors.js';
 import type { MaybePromise } from '../core/maybe.js';
+import { setOwn } from '../core/own.js';
 import { Recency } from '../core/recency.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 
@@ -22,8 +23,11 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  /** The data, encoded whole: one decode per read hands out a private copy. */
-  data: string;
+  /**
+   * The data as [key, encoded value, key, encoded value, ...]: a read decodes every value
+   * into a private copy, and an update encodes only the keys it changed.
+   */
+  data: string[];
   flash: string | undefined;
   meta: Omit<SessionRecord, 'data' | 'flash'>;
   /** When the entry last moved to the back of the eviction order (see Recency). */
@@ -84,7 +88,7 @@ export class MemoryStore implements Store {
     this.#recency.use(this.#entries, key, entry);
     const meta = entry.meta;
     const record: SessionRecord = {
-      data: this.codec.decode(entry.data) as SessionRecord['data'],
+      data: decodeData(entry.data, this.codec),
       createdAt: meta.createdAt,
       lastSeenAt: meta.lastSeenAt,
       expiresAt: meta.expiresAt,
@@ -100,7 +104,7 @@ export class MemoryStore implements Store {
   create(key: string, record: SessionRecord): MaybePromise<boolean> {
     if (this.#live(key)) return false;
     this.#put(key, {
-      data: this.codec.encode(record.data),
+      data: encodeData(record.data, this.codec),
       flash: this.#encodeFlash(record),
       meta: metaOf(record),
       moved: this.#recency.stamp(),
@@ -111,16 +115,10 @@ export class MemoryStore implements Store {
   update(key: string, record: SessionRecord, change: Change): MaybePromise<boolean> {
     const entry = this.#live(key);
     if (!entry) return false;
-    if (change.cleared) {
-      entry.data = this.codec.encode(record.data);
-    } else if (change.set.size > 0 || change.deleted.size > 0) {
-      // Apply just this request's changes to what is stored now, so a concurrent
-      // request's changes to other keys survive.
-      const data = this.codec.decode(entry.data) as Record<string, unknown>;
-      for (const field of change.deleted) delete data[field];
-      for (const [field, value] of change.set) data[field] = value;
-      entry.data = this.codec.encode(data);
-    }
+    // Only this request's changes, applied to what is stored now: a concurrent request's
+    // changes to other keys survive.
+    if (change.cleared) entry.data = encodeData(record.data, this.codec);
+    else applyChange(entry.data, change, this.codec);
     if (change.flash) entry.flash = this.#encodeFlash(record);
     const previousUser = entry.meta.userId;
     entry.meta = metaOf(record);
@@ -246,6 +244,36 @@ export class MemoryStore implements Store {
   #encodeFlash(record: SessionRecord): string | undefined {
     return record.flash && Object.keys(record.flash).length > 0 ? this.codec.encode(record.flash) : undefined;
   }
+}
+
+function encodeData(data: Record<string, unknown>, codec: Codec): string[] {
+  const pairs: string[] = [];
+  for (const key of Object.keys(data)) pairs.push(key, codec.encode(data[key]));
+  return pairs;
+}
+
+function decodeData(pairs: string[], codec: Codec): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (let i = 0; i < pairs.length; i += 2) setOwn(data, pairs[i] as string, codec.decode(pairs[i + 1] as string));
+  return data;
+}
+
+function applyChange(pairs: string[], change: Change, codec: Codec): void {
+  for (const key of change.deleted) {
+    const at = indexOfKey(pairs, key);
+    if (at >= 0) pairs.splice(at, 2);
+  }
+  for (const [key, value] of change.set) {
+    const encoded = codec.encode(value);
+    const at = indexOfKey(pairs, key);
+    if (at >= 0) pairs[at + 1] = encoded;
+    else pairs.push(key, encoded);
+  }
+}
+
+function indexOfKey(pairs: string[], key: string): number {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === key) return i;
+  return -1;
 }
 
 function isExpired(entry: Entry, now: number): boolean {

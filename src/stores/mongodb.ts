@@ -15,6 +15,7 @@
 import type { Collection, Filter } from 'mongodb';
 import { jsonCodec } from '../core/codec.js';
 import { SessionError, toStoreError, withTimeout } from '../core/errors.js';
+import { setOwn } from '../core/own.js';
 import type { Change, ClientInfo, SessionInfo, SessionRecord, Store } from '../core/store.js';
 
 /** A session as stored. Times are epoch ms, except expiresAt: a Date, for the TTL index. */
@@ -271,14 +272,9 @@ function mongoError(error: unknown, operation: string): SessionError {
   return toStoreError(error, operation);
 }
 
-/** Sets an own key; plain assignment would treat a key named "__proto__" as the prototype. */
-function defineKey(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 function encodeData(data: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const field of Object.keys(data)) defineKey(out, encodeKey(field), JSON.stringify(data[field]));
+  for (const field of Object.keys(data)) setOwn(out, encodeKey(field), JSON.stringify(data[field]));
   return out;
 }
 
@@ -305,7 +301,7 @@ function documentOf(key: string, record: SessionRecord): SessionDocument {
 function recordOf(doc: SessionDocument): SessionRecord {
   const data: Record<string, unknown> = {};
   for (const [field, text] of Object.entries(doc.data)) {
-    defineKey(data, decodeKey(field), JSON.parse(text));
+    setOwn(data, decodeKey(field), JSON.parse(text));
   }
   const record: SessionRecord = {
     data,

@@ -16,7 +16,7 @@ import { SessionError } from '../core/errors.js';
 import type { Change, SessionRecord, Store } from '../core/store.js';
 import { CircuitBreaker, validateBreakerOptions } from './redis/circuit-breaker.js';
 import { type RedisClientLike, type RedisDriver, Script, driverFor } from './redis/driver.js';
-import { setOwn } from './redis/fields.js';
+import { setOwn } from '../core/own.js';
 import { goJson } from './redis/go-json.js';
 
 /** The value key holding sessionkit's metadata inside the Go session. */

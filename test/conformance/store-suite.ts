@@ -301,6 +301,26 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
       assert.equal((await store.get(k))?.data['ключ 🔑'], 'новое');
     });
 
+    it('keeps a data key named __proto__ as a plain key, never as the prototype', async () => {
+      const k = key();
+      const data: Record<string, unknown> = { a: 1 };
+      Object.defineProperty(data, '__proto__', { value: { admin: true }, enumerable: true, writable: true });
+      await store.create(k, record({ data }));
+      const read = (await store.get(k))?.data as Record<string, unknown>;
+      assert.ok(Object.hasOwn(read, '__proto__'));
+      assert.equal(Object.getPrototypeOf(read), Object.prototype);
+      assert.equal((read as { admin?: unknown }).admin, undefined);
+      // Added by an update to a record that did not have it yet.
+      const k2 = key();
+      await store.create(k2, record({ data: { a: 1 } }));
+      const next: Record<string, unknown> = { a: 1 };
+      Object.defineProperty(next, '__proto__', { value: 2, enumerable: true, writable: true });
+      await store.update(k2, record({ data: next }), change(next));
+      const again = (await store.get(k2))?.data as Record<string, unknown>;
+      assert.equal(Object.getOwnPropertyDescriptor(again, '__proto__')?.value, 2);
+      assert.equal(Object.getPrototypeOf(again), Object.prototype);
+    });
+
     if (options.partialUpdates !== false) {
       it('two concurrent requests changing different keys both keep their change', async () => {
         const k = key();

@@ -4,6 +4,7 @@
  * write or delete a single data key without touching the others.
  */
 import type { Codec } from '../../core/codec.js';
+import { setOwn } from '../../core/own.js';
 import type { Change, SessionRecord } from '../../core/store.js';
 
 export const DATA_PREFIX = '.';
@@ -141,11 +142,4 @@ export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefin
     if (meta.i !== undefined) record.client.ip = meta.i;
   }
   return record;
-}
-
-/** Plain assignment would treat a key named `__proto__` as the prototype. */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
 }

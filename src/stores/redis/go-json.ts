@@ -4,6 +4,8 @@
  * matters for byte-for-byte equality with what a Go app writes, which makes diffs and
  * debugging during a migration much easier.
  */
+import { setOwn } from '../../core/own.js';
+
 export function goJson(value: unknown): string {
   return JSON.stringify(sortKeys(value)).replace(/[<>&\u2028\u2029]/g, escapeChar);
 }
@@ -22,9 +24,7 @@ function sortKeys(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(value).sort(byUtf8)) {
     const v = sortKeys((value as Record<string, unknown>)[k]);
-    if (k === '__proto__')
-      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    setOwn(out, k, v);
   }
   return out;
 }
