@@ -167,7 +167,7 @@ export class RedistoreStore implements Store {
     const flash: Record<string, unknown[]> = {};
     for (const k of flashKeys) {
       if (Array.isArray(values[k])) {
-        flash[k] = values[k] as unknown[];
+        setOwn(flash, k, values[k] as unknown[]);
         delete values[k];
       }
     }
