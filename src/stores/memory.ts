@@ -258,16 +258,18 @@ function decodeData(pairs: string[], codec: Codec): Record<string, unknown> {
   return data;
 }
 
+/** Encodes first, then changes the stored pairs, so a value that fails to encode changes nothing. */
 function applyChange(pairs: string[], change: Change, codec: Codec): void {
+  const encoded: [string, string][] = [];
+  for (const [key, value] of change.set) encoded.push([key, codec.encode(value)]);
   for (const key of change.deleted) {
     const at = indexOfKey(pairs, key);
     if (at >= 0) pairs.splice(at, 2);
   }
-  for (const [key, value] of change.set) {
-    const encoded = codec.encode(value);
+  for (const [key, value] of encoded) {
     const at = indexOfKey(pairs, key);
-    if (at >= 0) pairs[at + 1] = encoded;
-    else pairs.push(key, encoded);
+    if (at >= 0) pairs[at + 1] = value;
+    else pairs.push(key, value);
   }
 }
 
