@@ -180,16 +180,16 @@ export class RedisStore implements Store {
   }
 
   /**
-   * The common update (data, flashes and times only; user and the rest as loaded) where
-   * the client writes a tick's commands together (node-redis, ioredis with auto-pipelining),
+   * The common update (data, flashes and times only; user and the rest as loaded) where the
+   * client writes a tick's commands together (node-redis, ioredis with auto-pipelining),
    * without a script: HSET, HDEL and PEXPIREAT in one round trip, which Redis runs in order
-   * but may interleave with other clients' commands. Still update-only: a
-   * hash without its creation time (`c`, written only by create) is no session, so a late
-   * write to a destroyed or expired session brings no session back. The session was gone
-   * when HSET added the times as new fields; the stray hash then left, which PEXPIREAT has
-   * given an expiry, is deleted at once (best effort: it expires anyway). A write into such
-   * a stray hash that outlived its `DEL` reports success but still makes no session. The
-   * user's index is untouched: the user did not change.
+   * but may interleave with other clients' commands. Still update-only: a hash without its
+   * creation time (`c`, written only by create) is no session, so a late write to a destroyed
+   * or expired session brings no session back. The session was gone when HSET added the times
+   * as new fields; the stray hash then left, which PEXPIREAT has given an expiry, is deleted
+   * at once (best effort: it expires anyway). A write into such a stray hash that outlived its
+   * `DEL` reports success but still makes no session. The user's index is untouched: the user
+   * did not change.
    */
   #updateContent(
     key: string,

@@ -74,27 +74,28 @@ export function driverFor(client: RedisClientLike): RedisDriver {
       connected: () => !IOREDIS_DOWN.has(io.status),
     };
     // Auto-pipelining writes the calls of one tick together, as node-redis does.
-    if (io.options?.enableAutoPipelining === true)
-      driver.pipeline = (key, commands) => Promise.all(commands.map((args) => send(key, args)));
+    if (io.options?.enableAutoPipelining === true) driver.pipeline = sentTogether(send);
     return driver;
   }
   if (typeof c.sendCommand === 'function' && 'masters' in c) {
     const cluster = client as NodeRedisClusterLike;
+    const send = (key: string, args: string[]) => cluster.sendCommand(key, false, args);
     return {
       kind: 'node-redis',
       cluster: true,
-      send: (key, args) => cluster.sendCommand(key, false, args),
-      pipeline: (key, commands) => Promise.all(commands.map((args) => cluster.sendCommand(key, false, args))),
+      send,
+      pipeline: sentTogether(send),
       connected: () => cluster.isOpen,
     };
   }
   if (typeof c.sendCommand === 'function' && 'isReady' in c) {
     const nr = client as NodeRedisClientLike;
+    const send = (_key: string, args: string[]) => nr.sendCommand(args);
     return {
       kind: 'node-redis',
       cluster: false,
-      send: (_key, args) => nr.sendCommand(args),
-      pipeline: (_key, commands) => Promise.all(commands.map((args) => nr.sendCommand(args))),
+      send,
+      pipeline: sentTogether(send),
       connected: () => nr.isReady,
     };
   }
@@ -103,6 +104,14 @@ export function driverFor(client: RedisClientLike): RedisDriver {
     'RedisStore: client must be an ioredis Redis/Cluster or a node-redis v5 client/cluster (got something without call() or sendCommand())',
     { details: { option: 'client' } },
   );
+}
+
+/**
+ * `pipeline` for a client that writes the commands of one tick together: send them all in
+ * this tick, and answer their replies in order.
+ */
+function sentTogether(send: RedisDriver['send']): NonNullable<RedisDriver['pipeline']> {
+  return (key, commands) => Promise.all(commands.map((args) => send(key, args)));
 }
 
 /** A Lua script sent by hash, and in full once when the server does not know it yet. */
