@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { honoSessions, requireRole, requireSession, type SessionEnv } from '../../src/adapters/hono.js';
 import { createSessions, type SessionManager } from '../../src/core/manager.js';
 import { MemoryStore } from '../../src/stores/memory.js';
@@ -16,14 +16,17 @@ import {
 } from './framework-suite.js';
 import { CookieClient, listening } from '../helpers/http.js';
 
+/** GET /inc: counts this session's requests. */
+function inc(c: Context<SessionEnv<AppData>>): Response {
+  const session = c.get('session');
+  session.set('count', (session.get('count') ?? 0) + 1);
+  return c.text(String(session.get('count')));
+}
+
 function buildApp(manager: SessionManager<AppData>): Hono<SessionEnv<AppData>> {
   const app = new Hono<SessionEnv<AppData>>();
   app.use(honoSessions(manager));
-  app.get('/inc', (c) => {
-    const session = c.get('session');
-    session.set('count', (session.get('count') ?? 0) + 1);
-    return c.text(String(session.get('count')));
-  });
+  app.get('/inc', inc);
   app.get('/read', (c) => c.text(String(c.get('session').get('count') ?? 'none')));
   app.get('/login', (c) => {
     const session = c.get('session');
@@ -146,11 +149,7 @@ describe('hono: two managers on one app', () => {
   it('a manager mounted on an app and its sub-app loads and commits once', async () => {
     const api = new Hono<SessionEnv<AppData>>();
     api.use(honoSessions(users));
-    api.get('/inc', (c) => {
-      const session = c.get('session');
-      session.set('count', (session.get('count') ?? 0) + 1);
-      return c.text(String(session.get('count')));
-    });
+    api.get('/inc', inc);
     api.get('/role', (c) => c.text(String(c.get('session').get('role'))));
     const app = new Hono<SessionEnv<AppData>>();
     app.use(honoSessions(users));
