@@ -12,7 +12,7 @@ import { SessionError } from '../core/errors.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 import { CircuitBreaker, type CircuitState, validateBreakerOptions } from './redis/circuit-breaker.js';
 import { type RedisClientLike, type RedisDriver, driverFor } from './redis/driver.js';
-import { allFields, contentUpdate, fromReply, updateArguments } from './redis/fields.js';
+import { allFields, contentUpdate, fromReply, movingTimes, parseTimes, updateArguments } from './redis/fields.js';
 import { ClusterIndex } from './redis/cluster-index.js';
 import {
   createScript,
@@ -184,9 +184,9 @@ export class RedisStore implements Store {
    * client writes a tick's commands together (node-redis, ioredis with auto-pipelining),
    * without a script: HSET, HDEL and PEXPIREAT in one round trip, which Redis runs in order
    * but may interleave with other clients' commands. Still update-only: a hash without its
-   * creation time (`c`, written only by create) is no session, so a late write to a destroyed
-   * or expired session brings no session back. The session was gone when HSET added the times
-   * as new fields; the stray hash then left, which PEXPIREAT has given an expiry, is deleted
+   * creation time (`c`, written only by the scripts) is no session, so a late write to a
+   * destroyed or expired session brings no session back. The session was gone when HSET added
+   * `t` as a new field; the stray hash then left, which PEXPIREAT has given an expiry, is deleted
    * at once (best effort: it expires anyway). A write into such a stray hash that outlived its
    * `DEL` reports success but still makes no session. The user's index is untouched: the user
    * did not change.
@@ -216,7 +216,8 @@ export class RedisStore implements Store {
   touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
     return this.#run(
       'touch',
-      () => touchScript.run(this.#driver, [this.sessionKey(key)], [String(expiresAt), String(lastSeenAt)]),
+      () =>
+        touchScript.run(this.#driver, [this.sessionKey(key)], [String(expiresAt), movingTimes(lastSeenAt, expiresAt)]),
       isOne,
     );
   }
@@ -237,14 +238,17 @@ export class RedisStore implements Store {
           listScript.run(this.#driver, [this.userKey(userId)], [this.prefix, userId, String(Date.now())]),
         )) as unknown[]);
     const list: SessionInfo[] = [];
-    for (let i = 0; i + 5 < rows.length; i += 6) {
-      const [key, c, l, e, a, ip] = rows.slice(i, i + 6).map((v) => (v == null ? '' : String(v)));
+    for (let i = 0; i + 4 < rows.length; i += 5) {
+      const [key, c, t, a, ip] = rows.slice(i, i + 5).map((v) => (v == null ? '' : String(v)));
+      const fixed = parseTimes(c!);
+      const moving = parseTimes(t!);
+      if (!fixed || !moving) continue;
       const info: SessionInfo = {
         key: key!,
         userId,
-        createdAt: Number(c),
-        lastSeenAt: Number(l),
-        expiresAt: Number(e),
+        createdAt: fixed[0],
+        lastSeenAt: moving[0],
+        expiresAt: moving[1],
       };
       if (a || ip) {
         info.client = {};

@@ -125,10 +125,8 @@ describe('RedisStore on a real Redis', () => {
     assert.equal(Number(await client.call('PEXPIRETIME', `${prefix}s:${k}`)), r.expiresAt);
     const hash = await client.hgetall(`${prefix}s:${k}`);
     assert.deepEqual(hash, {
-      c: String(r.createdAt),
-      l: String(r.lastSeenAt),
-      e: String(r.expiresAt),
-      d: String(r.deadline),
+      c: `${r.createdAt} ${r.deadline}`,
+      t: `${r.lastSeenAt} ${r.expiresAt}`,
       u: 'u-layout',
       a: 'UA',
       i: '192.0.2.1',
@@ -139,6 +137,24 @@ describe('RedisStore on a real Redis', () => {
     assert.equal(Number(await client.zscore(`${prefix}u:u-layout`, k)), r.deadline);
     await store.touch(k, r.expiresAt + 7000, r.lastSeenAt + 7000);
     assert.equal(Number(await client.call('PEXPIRETIME', `${prefix}s:${k}`)), r.expiresAt + 7000);
+    assert.equal(await client.hget(`${prefix}s:${k}`, 't'), `${r.lastSeenAt + 7000} ${r.expiresAt + 7000}`);
+    assert.equal(await client.hget(`${prefix}s:${k}`, 'c'), `${r.createdAt} ${r.deadline}`);
+  });
+
+  it('a hash without well-formed times (an older layout, a stray write) is no session, and no list entry', async () => {
+    const store = new RedisStore({ client, prefix });
+    const old = key();
+    await client.hset(store.sessionKey(old), 'c', '1', 'l', '1', 'e', String(Date.now() + 60_000), '.n', '1');
+    assert.equal(await store.get(old), undefined);
+    const halfOld = key();
+    await client.hset(store.sessionKey(halfOld), 'c', '1', 't', `1 ${Date.now() + 60_000}`, '.n', '1');
+    assert.equal(await store.get(halfOld), undefined);
+    const user = `u-malformed-${key()}`;
+    const good = key();
+    await store.create(good, record({ userId: user }));
+    await client.hset(store.sessionKey(good), 't', 'garbage');
+    assert.equal(await store.get(good), undefined);
+    assert.deepEqual(await store.listByUser(user), []);
   });
 
   it('a stored value that does not decode fails that load, but does not count against the circuit breaker', async () => {
@@ -184,8 +200,17 @@ describe('RedisStore on a real Redis', () => {
     assert.equal(await store.update(k, later, change({ b: 3 })), true);
     h = await hash();
     assert.deepEqual(
-      [h.u, h.p, h.a, h.i, h.l, h.e, h['.a'], h['.b']],
-      ['u-meta', '1', 'UA', '192.0.2.9', String(later.lastSeenAt), String(later.expiresAt), '1', '3'],
+      [h.u, h.p, h.a, h.i, h.c, h.t, h['.a'], h['.b']],
+      [
+        'u-meta',
+        '1',
+        'UA',
+        '192.0.2.9',
+        `${r.createdAt} ${r.deadline}`,
+        `${later.lastSeenAt} ${later.expiresAt}`,
+        '1',
+        '3',
+      ],
     );
     const { userId: _u, persistent: _p, client: _c, ...signedOut } = later;
     assert.equal(await store.update(k, signedOut, change({})), true);
@@ -284,7 +309,7 @@ describe('RedisStore on a real Redis', () => {
   it('a data-only update to a session that is gone leaves no stray hash and no session, even when the destroy lands just before it', async () => {
     const store = new RedisStore({ client: nrClient, prefix });
     const dataOnly = change({ late: true }, [], { meta: false });
-    // Gone before the update: HSET adds the times as new fields.
+    // Gone before the update: HSET adds the times (t) as a new field.
     const gone = key();
     await store.create(gone, record());
     await store.destroy(gone);
@@ -293,13 +318,13 @@ describe('RedisStore on a real Redis', () => {
     // A hash without a creation time (a stray write whose DEL failed) stays no session,
     // whatever is written into it, and keeps its expiry.
     const stray = key();
-    await client.hset(store.sessionKey(stray), 'l', '1', 'e', '1');
+    await client.hset(store.sessionKey(stray), 't', '1 1');
     await client.pexpire(store.sessionKey(stray), 60_000);
     await store.update(stray, record(), dataOnly);
     assert.equal(await store.get(stray), undefined);
     assert.ok(Number(await client.pttl(store.sessionKey(stray))) > 0);
     // Destroyed just before HSET (a DEL sent on the same connection in between):
-    // HSET adds the times as new fields, so the update reports the session gone.
+    // HSET adds the times as a new field, so the update reports the session gone.
     const raced = key();
     await store.create(raced, record());
     const racing = recording<object>(nrClient, (command, send) => {

@@ -48,20 +48,18 @@ export class ClusterIndex {
     await this.driver.send(ukey, ['ZREM', ukey, member]);
   }
 
-  /** Flat rows [member, c, l, e, a, i] of the user's live sessions. */
+  /** Flat rows [member, c, t, a, i] of the user's live sessions (the fields' raw values). */
   async list(userId: string): Promise<string[]> {
     const ukey = this.userKey(userId);
     const members = (await indexMembersScript.run(this.driver, [ukey], [String(Date.now())])) as string[];
     const values = await Promise.all(
-      members.map((m) =>
-        this.driver.send(this.sessionKey(m), ['HMGET', this.sessionKey(m), 'u', 'c', 'l', 'e', 'a', 'i']),
-      ),
+      members.map((m) => this.driver.send(this.sessionKey(m), ['HMGET', this.sessionKey(m), 'u', 'c', 't', 'a', 'i'])),
     );
     const rows: string[] = [];
     const stale: string[] = [];
     members.forEach((m, i) => {
       const v = (values[i] as Array<string | null>) ?? [];
-      if (v[0] === userId) rows.push(m, ...v.slice(1, 6).map((x) => x ?? ''));
+      if (v[0] === userId) rows.push(m, ...v.slice(1, 5).map((x) => x ?? ''));
       else stale.push(m);
     });
     if (stale.length > 0) await this.driver.send(ukey, ['ZREM', ukey, ...stale]);

@@ -2,6 +2,12 @@
  * A session record as the fields of one Redis hash. Metadata uses one-letter fields, data
  * keys are stored as `.<key>` with the value encoded by the store's codec, so a commit can
  * write or delete a single data key without touching the others.
+ *
+ * The four times share two fields, split by what writes them: `c` holds createdAt and
+ * deadline, written by create and by the update script only (so a hash without `c` is no
+ * session: see RedisStore's data-only update), `t` holds lastSeenAt and expiresAt, written by
+ * every commit and touch. Fewer fields make a smaller HGETALL reply, and the client pays for
+ * each string in it.
  */
 import type { Codec } from '../../core/codec.js';
 import { setOwn } from '../../core/own.js';
@@ -25,18 +31,28 @@ function hasFlash(record: SessionRecord): boolean {
   return record.flash !== undefined && Object.keys(record.flash).length > 0;
 }
 
+/** The value of field `c`: createdAt and deadline, epoch ms, space-separated. */
+export function fixedTimes(record: SessionRecord): string {
+  return `${record.createdAt} ${record.deadline}`;
+}
+
+/** The value of field `t`: lastSeenAt and expiresAt, epoch ms, space-separated. */
+export function movingTimes(lastSeenAt: number, expiresAt: number): string {
+  return `${lastSeenAt} ${expiresAt}`;
+}
+
+/** The two numbers of a `c` or `t` value, or undefined when it is not one. */
+export function parseTimes(value: string): [number, number] | undefined {
+  const space = value.indexOf(' ');
+  if (space < 1) return undefined;
+  const first = Number(value.slice(0, space));
+  const second = Number(value.slice(space + 1));
+  return Number.isFinite(first) && Number.isFinite(second) ? [first, second] : undefined;
+}
+
 /** Every field of the record, as flat field/value pairs. */
 export function allFields(record: SessionRecord, codec: Codec): string[] {
-  const out = [
-    'c',
-    String(record.createdAt),
-    'l',
-    String(record.lastSeenAt),
-    'e',
-    String(record.expiresAt),
-    'd',
-    String(record.deadline),
-  ];
+  const out = ['c', fixedTimes(record), 't', movingTimes(record.lastSeenAt, record.expiresAt)];
   const meta = optionalMeta(record);
   for (const field of OPTIONAL_META) {
     const value = meta[field];
@@ -53,22 +69,23 @@ function pushContent(out: string[], record: SessionRecord, codec: Codec): void {
 }
 
 /**
- * The update script's arguments after `cleared`: persistent, userAgent, ip and lastSeenAt by
- * position ('' when absent; userId and the expiry times travel earlier), then the data and
- * flash fields to delete (count first) and the field/value pairs to write. A cleared session
- * writes its creation time, flashes and data after the script has emptied the hash.
+ * The update script's arguments after `cleared`: persistent, userAgent and ip by position
+ * ('' when absent; userId and the expiry times travel earlier), the values of `c` and `t`,
+ * then the data and flash fields to delete (count first) and the field/value pairs to write.
+ * A cleared session writes its flashes and data after the script has emptied the hash.
  */
 export function updateArguments(record: SessionRecord, change: Change, codec: Codec): string[] {
   const out = [
     record.persistent ? '1' : '',
     record.client?.userAgent ?? '',
     record.client?.ip ?? '',
-    String(record.lastSeenAt),
+    fixedTimes(record),
+    movingTimes(record.lastSeenAt, record.expiresAt),
   ];
   if (change.cleared) {
     // The script empties the hash and writes the times and optional metadata itself: what
-    // it still needs is the creation time, the flashes and the data.
-    out.push('0', 'c', String(record.createdAt));
+    // it still needs is the flashes and the data.
+    out.push('0');
     pushContent(out, record, codec);
     return out;
   }
@@ -91,15 +108,15 @@ function pushChanges(set: string[], deleted: string[], record: SessionRecord, ch
 
 /**
  * The fields of an update that changes only data, flashes and times: `set` as field/value
- * pairs, times first (always present in a stored session, so HSET counts them as new only
- * when the hash was gone), and the fields to delete.
+ * pairs, `t` first (always present in a stored session, so HSET counts it as new only when
+ * the hash was gone), and the fields to delete. `c` is not written.
  */
 export function contentUpdate(
   record: SessionRecord,
   change: Change,
   codec: Codec,
 ): { set: string[]; deleted: string[] } {
-  const set = ['l', String(record.lastSeenAt), 'e', String(record.expiresAt)];
+  const set = ['t', movingTimes(record.lastSeenAt, record.expiresAt)];
   const deleted: string[] = [];
   pushChanges(set, deleted, record, change, codec);
   return { set, deleted };
@@ -125,13 +142,15 @@ export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefin
     if (field.startsWith(DATA_PREFIX)) setOwn(data, field.slice(DATA_PREFIX.length), codec.decode(value));
     else meta[field] = value;
   }
-  if (meta.c === undefined || meta.e === undefined) return undefined;
+  const fixed = meta.c === undefined ? undefined : parseTimes(meta.c);
+  const moving = meta.t === undefined ? undefined : parseTimes(meta.t);
+  if (!fixed || !moving) return undefined;
   const record: SessionRecord = {
     data,
-    createdAt: Number(meta.c),
-    lastSeenAt: Number(meta.l),
-    expiresAt: Number(meta.e),
-    deadline: Number(meta.d),
+    createdAt: fixed[0],
+    lastSeenAt: moving[0],
+    expiresAt: moving[1],
+    deadline: fixed[1],
   };
   if (meta.f !== undefined) record.flash = codec.decode(meta.f) as SessionRecord['flash'];
   if (meta.u !== undefined) record.userId = meta.u;

@@ -5,7 +5,7 @@
  * passes an empty prefix on Redis Cluster, where a script may only touch one slot, and does
  * the index work itself in separate, non-atomic commands (see docs/redis.md).
  *
- * Layout: session hash `<prefix>s:<key>` (meta fields c l e d u p a i f, data fields `.<name>`),
+ * Layout: session hash `<prefix>s:<key>` (meta fields c t u p a i f, data fields `.<name>`),
  * user index `<prefix>u:<userId>` (sorted set, member = session key, score = its deadline).
  */
 import { Script } from './driver.js';
@@ -72,9 +72,9 @@ return 1
 
 /**
  * ARGV: prefix, member, expiresAt, deadline, userId, cap, now, cleared (1|0), persistent
- * ('1' | ''), userAgent, ip, lastSeenAt, n, n fields to delete..., field/value pairs...
- * → {1, previous userId} | {0}. The optional metadata (u p a i) travels by position and is
- * written only when it differs from what is stored, deleted only when it is stored.
+ * ('1' | ''), userAgent, ip, value of c, value of t, n, n fields to delete..., field/value
+ * pairs... → {1, previous userId} | {0}. The optional metadata (u p a i) travels by position
+ * and is written only when it differs from what is stored, deleted only when it is stored.
  */
 export const updateScript = new Script(`${HELPERS}
 local stored = redis.call('HMGET', KEYS[1], 'c', 'u', 'p', 'a', 'i')
@@ -84,8 +84,8 @@ if ARGV[8] == '1' then
   redis.call('DEL', KEYS[1])
   stored = {false, false, false, false, false}
 end
-local ndel = tonumber(ARGV[13])
-local fields = {'l', ARGV[12], 'e', ARGV[3], 'd', ARGV[4]}
+local ndel = tonumber(ARGV[14])
+local fields = {'c', ARGV[12], 't', ARGV[13]}
 local gone = {}
 local names = {'u', 'p', 'a', 'i'}
 local wanted = {ARGV[5], ARGV[9], ARGV[10], ARGV[11]}
@@ -98,8 +98,8 @@ for j = 1, 4 do
     fields[#fields + 1] = value
   end
 end
-for j = 14 + ndel, #ARGV do fields[#fields + 1] = ARGV[j] end
-if ndel > 0 then hdel_range(KEYS[1], ARGV, 14, 13 + ndel) end
+for j = 15 + ndel, #ARGV do fields[#fields + 1] = ARGV[j] end
+if ndel > 0 then hdel_range(KEYS[1], ARGV, 15, 14 + ndel) end
 if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
 hset_from(KEYS[1], fields, 1)
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
@@ -113,10 +113,10 @@ end
 return {1, old}
 `);
 
-/** ARGV: expiresAt, lastSeenAt → 1 | 0 */
+/** ARGV: expiresAt, value of t → 1 | 0 */
 export const touchScript = new Script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'e', ARGV[1], 'l', ARGV[2])
+redis.call('HSET', KEYS[1], 't', ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
 return 1
 `);
@@ -129,15 +129,15 @@ if user and ARGV[1] ~= '' then redis.call('ZREM', ARGV[1] .. 'u:' .. user, ARGV[
 return {n, user or ''}
 `);
 
-/** KEYS[1] = user index. ARGV: prefix, userId, now → flat [member, c, l, e, a, i]... */
+/** KEYS[1] = user index. ARGV: prefix, userId, now → flat [member, c, t, a, i]... */
 export const listScript = new Script(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 local out = {}
 for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local v = redis.call('HMGET', ARGV[1] .. 's:' .. m, 'u', 'c', 'l', 'e', 'a', 'i')
+  local v = redis.call('HMGET', ARGV[1] .. 's:' .. m, 'u', 'c', 't', 'a', 'i')
   if v[1] == ARGV[2] then
     out[#out + 1] = m
-    for j = 2, 6 do out[#out + 1] = v[j] or '' end
+    for j = 2, 5 do out[#out + 1] = v[j] or '' end
   else
     redis.call('ZREM', KEYS[1], m)
   end
