@@ -75,7 +75,7 @@ export interface SessionOptions {
   storeTimeout?: number;
   /** Lifecycle events for metrics and audit logs. */
   onEvent?: EventListener;
-  /** Clock in epoch ms; inject one in tests. */
+  /** Clock in whole epoch ms, like Date.now; inject one in tests. */
   now?: () => number;
   /**
    * Signs the session-id cookie of server-side stores (`<id>.<signature>`), newest key

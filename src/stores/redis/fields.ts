@@ -44,10 +44,26 @@ export function movingTimes(lastSeenAt: number, expiresAt: number): string {
 /** The two numbers of a `c` or `t` value, or undefined when it is not one. */
 export function parseTimes(value: string): [number, number] | undefined {
   const space = value.indexOf(' ');
-  if (space < 1) return undefined;
-  const first = Number(value.slice(0, space));
-  const second = Number(value.slice(space + 1));
+  if (space < 1 || space === value.length - 1) return undefined;
+  const first = decimal(value, 0, space);
+  const second = decimal(value, space + 1, value.length);
   return Number.isFinite(first) && Number.isFinite(second) ? [first, second] : undefined;
+}
+
+/**
+ * The number written in value[from, to). Times are whole milliseconds, so plain digits are
+ * read in place (Number() of a slice costs about twice as much); anything else goes through
+ * Number().
+ */
+function decimal(value: string, from: number, to: number): number {
+  if (to - from > 15) return Number(value.slice(from, to));
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number(value.slice(from, to));
+    n = n * 10 + digit;
+  }
+  return n;
 }
 
 /** Every field of the record, as flat field/value pairs. */
