@@ -299,16 +299,19 @@ export class SessionManager<T extends SessionData = SessionData> {
     const key = state.persistedKey;
     const now = this.options.now();
     if (state.set || state.deleted || state.cleared || state.flashChanged || state.metaChanged) {
-      this.#slide(state, now);
+      // A write moves the expiry on the same terms as a read: once `touchAfter` has passed.
+      const slide = state.touch || state.cookieChanged || this.#touchDue(state, now);
+      if (slide) this.#slide(state, now);
       const change: Change = {
         cleared: state.cleared,
         set: state.set ?? EMPTY_MAP,
         deleted: state.deleted ?? EMPTY_SET,
         flash: state.flashChanged,
         meta: state.metaChanged,
+        times: slide,
       };
       const record = toRecord(state);
-      const reissue = state.cookieChanged || (state.persistent && this.options.idleTimeout !== false);
+      const reissue = state.cookieChanged || (slide && state.persistent && this.options.idleTimeout !== false);
       return this.#callThen(
         'update',
         () => this.store.update(key, record, change),

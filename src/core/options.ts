@@ -62,9 +62,10 @@ export interface SessionOptions {
   /** Idle timeout in ms, counted from the last request; false for none. */
   idleTimeout?: number | false;
   /**
-   * Share of the idle window that must pass before a read-only request writes a new
-   * expiry (0 = every request). Default 0.1: with a 30-minute idle timeout, at most
-   * one expiry write every 3 minutes per session.
+   * Share of the idle window that must pass before a request moves the expiry (0 = every
+   * request). Default 0.1: with a 30-minute idle timeout, at most one expiry write every 3
+   * minutes per session. Reads and writes alike: a write inside the window stores its data
+   * and leaves the expiry where it was.
    */
   touchAfter?: number;
   /** Cache-Control sent with every response that sets a session cookie. Default 'no-store'; false to leave it. */

@@ -53,6 +53,12 @@ export interface Change {
    * data, flashes and times. Absent: unknown, write them.
    */
   readonly meta?: boolean;
+  /**
+   * Whether `lastSeenAt` and `expiresAt` moved. `false`: they are as loaded (the sliding
+   * expiry was not due), so a store may leave the times and its native expiry alone.
+   * Absent: unknown, write them.
+   */
+  readonly times?: boolean;
 }
 
 /** One entry of a user's session list. */

@@ -201,7 +201,8 @@ export class RedisStore implements Store {
     const { set, deleted } = contentUpdate(record, change, this.codec);
     const commands = [['HSET', rkey, ...set]];
     if (deleted.length > 0) commands.push(['HDEL', rkey, ...deleted]);
-    commands.push(['PEXPIREAT', rkey, String(record.expiresAt)]);
+    // Times as loaded: the hash already expires at record.expiresAt.
+    if (change.times !== false) commands.push(['PEXPIREAT', rkey, String(record.expiresAt)]);
     const send = () => pipeline(rkey, commands);
     const wrote = (replies: unknown[]) => Number(replies[0]) < set.length / 2;
     return this.#run('update', send, wrote).then((ok) => {

@@ -207,6 +207,25 @@ export function storeConformance(name: string, options: ConformanceOptions): voi
         assert.equal((await store.get(k))?.data.n, 2);
       });
 
+      it('with times false (the sliding expiry was not due) writes the data, keeps the expiry, and stays update-only', async () => {
+        const unslid = { times: false };
+        const k = key();
+        const r = record({ deadline: Date.now() + 600_000 }, shortTtl);
+        await store.create(k, r);
+        assert.equal(await store.update(k, { ...r, data: { ...r.data, n: 3 } }, dataOnly({ n: 3 }, [], unslid)), true);
+        const back = await store.get(k);
+        assert.equal(back?.data.n, 3);
+        assert.equal(back?.expiresAt, r.expiresAt);
+        assert.equal(back?.lastSeenAt, r.lastSeenAt);
+        await sleep(pastShortTtl);
+        assert.equal(await store.get(k), undefined, 'expires when it would have');
+        const gone = key();
+        await store.create(gone, record());
+        await store.destroy(gone);
+        assert.equal(await store.update(gone, record(), dataOnly({ late: true }, [], unslid)), false);
+        assert.equal(await store.get(gone), undefined);
+      });
+
       if (options.partialUpdates !== false) {
         it('two concurrent requests changing different keys both keep their change', async () => {
           const k = key();

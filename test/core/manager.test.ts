@@ -193,6 +193,29 @@ describe('SessionManager', () => {
     assert.equal(events.at(-1)?.type, 'invalid-cookie');
   });
 
+  it('writes move the expiry on the same terms as reads: once touchAfter of the idle window has passed', async () => {
+    const { request, clock, store } = setup({ idleTimeout: 10 * MIN, lifetime: 60 * MIN });
+    const first = await request(undefined, (s) => s.set('n', 1));
+    const cookie = cookieOf(first.set);
+    const expiresAt = first.session.expiresAt;
+    clock.now += 30_000;
+    store.reset();
+    const early = await request(cookie, (s) => s.set('n', 2));
+    assert.deepEqual(store.calls, ['get', 'update']);
+    assert.equal(store.changes[0]?.times, false, 'the store may leave the expiry alone');
+    assert.equal(early.session.expiresAt, expiresAt);
+    clock.now += 9 * MIN;
+    store.reset();
+    const due = await request(cookie, (s) => s.set('n', 3));
+    assert.equal(store.changes[0]?.times, true);
+    assert.equal(due.session.expiresAt, clock.now + 10 * MIN);
+    assert.equal(due.session.lastSeenAt, clock.now);
+    // The store kept both writes' data and the moved expiry.
+    clock.now += 9 * MIN;
+    const { session } = await request(cookie);
+    assert.equal(session.get('n'), 3);
+  });
+
   it('reports expiry when the store still returns an expired record', async () => {
     const clock = { now: 1_000_000 };
     const lagging = new MemoryStore({ now: () => 0 }); // a store whose own expiry lags behind

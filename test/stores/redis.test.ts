@@ -276,11 +276,23 @@ describe('RedisStore on a real Redis', () => {
       // node-redis (and ioredis with auto-pipelining) writes a tick's commands together: a
       // change of data needs no script. Plain ioredis writes each command on its own, so one
       // script call is cheaper there.
-      const commit = kind === 'ioredis' ? ['EVALSHA'] : ['HSET', 'PEXPIREAT'];
+      // Inside the touch throttle the write leaves the expiry alone: no PEXPIREAT.
+      const commit = kind === 'ioredis' ? ['EVALSHA'] : ['HSET'];
       assert.deepEqual(
         rec.trips.map((trip) => trip.map((c) => c[0])),
         [['HGETALL'], ['HGETALL'], commit],
         'load + commit: one round trip each',
+      );
+      // When the sliding expiry is due (touchAfter 0: on every request), the write moves it.
+      const sliding = createSessions({ store, cookie: { secure: false }, touchAfter: 0 });
+      rec.trips.length = 0;
+      const due = await sliding.load(cookie);
+      due.set('count', 3);
+      await sliding.commit(due);
+      assert.deepEqual(
+        rec.trips.map((trip) => trip.map((c) => c[0])),
+        [['HGETALL'], kind === 'ioredis' ? ['EVALSHA'] : ['HSET', 'PEXPIREAT']],
+        'a write that slides the expiry',
       );
       rec.commands.length = 0;
       rec.trips.length = 0;
@@ -338,6 +350,19 @@ describe('RedisStore on a real Redis', () => {
     );
     assert.equal(await client.exists(store.sessionKey(raced)), 0);
     assert.equal(await store.get(raced), undefined);
+    // The same race when the sliding expiry was not due (no PEXPIREAT in the write).
+    const unslid = key();
+    await store.create(unslid, record());
+    racing.commands.length = 0;
+    assert.equal(
+      await racingStore.update(unslid, record(), change({ late: true }, [], { meta: false, times: false })),
+      false,
+    );
+    assert.deepEqual(
+      racing.commands.map((c) => c[0]),
+      ['HSET', 'DEL'],
+    );
+    assert.equal(await client.exists(store.sessionKey(unslid)), 0);
   });
 
   it('caps sessions per user, evicting the oldest', async () => {
