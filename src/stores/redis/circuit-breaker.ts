@@ -5,7 +5,6 @@
  * its failure keeps it open for another cooldown. Every call is also bounded by `timeout`.
  */
 import { SessionError, toStoreError } from '../../core/errors.js';
-import { same } from '../../core/maybe.js';
 
 export interface CircuitBreakerOptions {
   /** Longest wait for one operation, ms ('store-timeout' after it). */
@@ -56,13 +55,7 @@ export class CircuitBreaker {
     } catch (error) {
       return Promise.reject(this.#failed(error, name));
     }
-    return this.#deadlines.bound(
-      promise,
-      name,
-      this.#succeeded,
-      (error) => this.#failed(error, name),
-      map,
-    ) as Promise<R>;
+    return this.#deadlines.bound(promise, name, this, map) as Promise<R>;
   }
 
   /** The circuit is open: fail at once, or let this one call through as the probe. */
@@ -77,7 +70,8 @@ export class CircuitBreaker {
     let answer: T;
     try {
       if (!ready) throw notConnected(this.#options.name, name);
-      answer = this.#succeeded(await this.#deadlines.bound(operation(), name, same, same));
+      answer = await this.#deadlines.bound(operation(), name, UNCOUNTED);
+      this.#failures = 0;
     } catch (error) {
       throw this.#failed(error, name);
     } finally {
@@ -86,10 +80,15 @@ export class CircuitBreaker {
     return map ? map(answer) : (answer as unknown as R);
   }
 
-  readonly #succeeded = <T>(value: T): T => {
+  /** @internal A call answered. */
+  succeeded(): void {
     this.#failures = 0;
-    return value;
-  };
+  }
+
+  /** @internal A call failed or timed out: the error to reject it with. */
+  failed(error: unknown, name: string): SessionError {
+    return this.#failed(error, name);
+  }
 
   #failed(error: unknown, name: string): SessionError {
     const wrapped = toStoreError(error, name);
@@ -113,21 +112,39 @@ function notConnected(store: string, operation: string): SessionError {
   });
 }
 
-interface Pending {
-  at: number;
-  name: string;
-  reject: (error: SessionError) => void;
-  done: boolean;
+/** What a call's deadline needs of its breaker: the outcome, counted. */
+interface Outcome {
+  succeeded(): void;
+  failed(error: unknown, name: string): SessionError;
 }
 
-const NO_REJECT = (): void => {};
+/**
+ * One call in flight. One object per call holds all it needs, so that settling it or
+ * timing it out makes no closure beyond the two its promise's `then` takes.
+ */
+class Pending {
+  done = false;
+  constructor(
+    readonly at: number,
+    readonly name: string,
+    public reject: ((error: unknown) => void) | undefined,
+    readonly outcome: Outcome,
+  ) {}
+}
+
+/** An outcome that counts nothing and passes errors on as they are (the probe counts its own). */
+const UNCOUNTED: Outcome = { succeeded() {}, failed: (error) => error as SessionError };
+
 /** What a queue slot holds once the head has moved past it. */
-const PASSED: Pending = { at: 0, name: '', reject: NO_REJECT, done: true };
+const PASSED = new Pending(0, '', undefined, UNCOUNTED);
+PASSED.done = true;
 
 /**
  * Bounds many concurrent calls with one timer. Every call gets the same timeout, so
  * deadlines come in the order calls start: a FIFO whose head is the next to expire. This
- * costs far less per call than a setTimeout/clearTimeout pair on a busy server.
+ * costs far less per call than a setTimeout/clearTimeout pair on a busy server. The timer,
+ * unref'd, stays armed while calls come and goes off once a timeout passes with none
+ * pending, instead of being cleared and set again each time the queue empties.
  */
 class Deadlines {
   readonly #queue: Pending[] = [];
@@ -140,34 +157,23 @@ class Deadlines {
   ) {}
 
   /**
-   * Settles with `succeeded(value)`, passed through `map` when given (what `map` throws
-   * rejects as it is), or rejects with `failed(error)`; a call still pending at its deadline
-   * rejects with `failed('store-timeout' error)`. One promise per call.
+   * Settles with the answer, passed through `map` when given (what `map` throws rejects as
+   * it is), or rejects with `outcome.failed(error)`; a call still pending at its deadline
+   * rejects with `outcome.failed('store-timeout' error)`. One promise per call.
    */
-  bound<T, R = T>(
-    promise: Promise<T>,
-    name: string,
-    succeeded: (value: T) => T,
-    failed: (error: unknown) => unknown,
-    map?: (value: T) => R,
-  ): Promise<T | R> {
+  bound<T, R = T>(promise: Promise<T>, name: string, outcome: Outcome, map?: (value: T) => R): Promise<T | R> {
     return new Promise<T | R>((resolve, reject) => {
-      const entry: Pending = {
-        at: performance.now() + this.timeout,
-        name,
-        reject: (error) => reject(failed(error)),
-        done: false,
-      };
+      const entry = new Pending(performance.now() + this.timeout, name, reject, outcome);
       this.#queue.push(entry);
       if (this.#timer === undefined) this.#arm(this.timeout);
       promise.then(
         (value) => {
           if (entry.done) return;
           this.#settle(entry);
-          const answer = succeeded(value);
-          if (map === undefined) return resolve(answer);
+          outcome.succeeded();
+          if (map === undefined) return resolve(value);
           try {
-            resolve(map(answer));
+            resolve(map(value));
           } catch (error) {
             reject(error);
           }
@@ -175,7 +181,7 @@ class Deadlines {
         (error: unknown) => {
           if (entry.done) return;
           this.#settle(entry);
-          reject(failed(error));
+          reject(outcome.failed(error, name));
         },
       );
     });
@@ -185,11 +191,11 @@ class Deadlines {
     entry.done = true;
     // Let go of the call's promise at once: a settled entry may wait in the queue behind a
     // slower call, and whatever it holds would outlive a young-generation collection.
-    entry.reject = NO_REJECT;
+    entry.reject = undefined;
     this.#compact();
   }
 
-  /** Drops settled calls from the front; stops the timer when nothing is pending. */
+  /** Drops settled calls from the front. */
   #compact(): void {
     const queue = this.#queue;
     // Passed slots are emptied as the head moves, so the array keeps nothing alive until
@@ -198,10 +204,6 @@ class Deadlines {
     if (this.#head === queue.length) {
       queue.length = 0;
       this.#head = 0;
-      if (this.#timer !== undefined) {
-        clearTimeout(this.#timer);
-        this.#timer = undefined;
-      }
     } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
       queue.splice(0, this.#head);
       this.#head = 0;
@@ -210,6 +212,7 @@ class Deadlines {
 
   #arm(ms: number): void {
     this.#timer = setTimeout(this.#expire, Math.max(1, ms));
+    this.#timer.unref?.();
   }
 
   readonly #expire = (): void => {
@@ -221,19 +224,21 @@ class Deadlines {
       if (!entry.done) {
         if (entry.at > now) break;
         entry.done = true;
-        entry.reject(
-          new SessionError('store-timeout', `${this.store}: no answer to ${entry.name} within ${this.timeout} ms`, {
-            details: { operation: entry.name, timeoutMs: this.timeout },
-          }),
+        entry.reject?.(
+          entry.outcome.failed(
+            new SessionError('store-timeout', `${this.store}: no answer to ${entry.name} within ${this.timeout} ms`, {
+              details: { operation: entry.name, timeoutMs: this.timeout },
+            }),
+            entry.name,
+          ),
         );
-        entry.reject = NO_REJECT;
+        entry.reject = undefined;
       }
       queue[this.#head++] = PASSED;
     }
     this.#compact();
-    if (this.#head < queue.length && this.#timer === undefined) {
-      this.#arm((queue[this.#head] as Pending).at - now);
-    }
+    // Pending calls: wake at the oldest one's deadline. None: stop.
+    if (this.#head < queue.length) this.#arm((queue[this.#head] as Pending).at - now);
   };
 }
 
