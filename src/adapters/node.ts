@@ -252,7 +252,7 @@ class ResponseGate {
 
   #committed(result: CommitResult): void {
     this.#done++;
-    if (!this.#res.headersSent) applyCommitResult(this.#res, result);
+    if (result.cookies.length > 0 && !this.#res.headersSent) applyCommitResult(this.#res, result);
   }
 
   #fail(onError: OnError, error: unknown): false {
