@@ -22,6 +22,11 @@ export function isWellFormedId(value: string | undefined): value is string {
 const recentKeys = new Map<string, string>();
 const RECENT_KEYS_MAX = 10_000;
 
+/** The store key of an id hashed recently (so well-formed), without checking or hashing it again. */
+export function recentStoreKeyOf(id: string): string | undefined {
+  return recentKeys.get(id);
+}
+
 /** The store key of a session id: SHA-256, base64url. */
 export function storeKeyOf(id: string): string | Promise<string> {
   const known = recentKeys.get(id);

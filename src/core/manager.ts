@@ -9,7 +9,7 @@ import { serializeCookie, MAX_COOKIE_BYTES } from './cookie.js';
 import { SessionError, toStoreError, withTimeout } from './errors.js';
 import type { SessionEvent, SessionEventType } from './events.js';
 import { getCookieValues } from './cookie.js';
-import { isWellFormedId, newSessionId, storeKeyOf } from './id.js';
+import { isWellFormedId, newSessionId, recentStoreKeyOf, storeKeyOf } from './id.js';
 import { sha256 } from './platform.js';
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from './options.js';
 import { type Forward, forwardOf, renewalDue, retiredRecord } from './renewal.js';
@@ -138,7 +138,12 @@ export class SessionManager<T extends SessionData = SessionData> {
         : getCookieValues(request.cookie, this.options.cookie.name);
     if (values.length === 0) return this.#fresh(now, secure, request, false, transport);
     const loading: Loading = { request, now, secure, transport };
-    if (!this.options.keyRing) return this.#loadId(loading, values.find(isWellFormedId), false);
+    if (!this.options.keyRing) {
+      // A returning visitor's id was checked and hashed on an earlier request.
+      const known = values.length === 1 ? recentStoreKeyOf(values[0] as string) : undefined;
+      if (known !== undefined) return this.#loadKey(loading, values[0] as string, known, false);
+      return this.#loadId(loading, values.find(isWellFormedId), false);
+    }
     // Signed ids: a forged or unsigned id is refused here, without a store read.
     const verified = this.#verifyIds(values);
     return isPromise(verified)

@@ -144,8 +144,10 @@ export class RedisStore implements Store {
   }
 
   update(key: string, record: SessionRecord, change: Change): Promise<boolean> {
-    if (change.meta === false && !change.cleared && this.#driver.pipeline)
-      return this.#updateContent(key, record, change, this.#driver.pipeline);
+    if (change.meta === false && !change.cleared) {
+      const content = this.#updateContent(key, record, change);
+      if (content !== undefined) return content;
+    }
     const userId = record.userId ?? '';
     const send = () =>
       updateScript.run(
@@ -180,38 +182,51 @@ export class RedisStore implements Store {
   }
 
   /**
-   * The common update (data, flashes and times only; user and the rest as loaded) where the
-   * client writes a tick's commands together (node-redis, ioredis with auto-pipelining),
-   * without a script: HSET, HDEL and PEXPIREAT in one round trip, which Redis runs in order
-   * but may interleave with other clients' commands. Still update-only: a hash without its
-   * creation time (`c`, written only by the scripts) is no session, so a late write to a
-   * destroyed or expired session brings no session back. The session was gone when HSET added
-   * `t` as a new field; the stray hash then left, which PEXPIREAT has given an expiry, is deleted
-   * at once (best effort: it expires anyway). A write into such a stray hash that outlived its
-   * `DEL` reports success but still makes no session. The user's index is untouched: the user
-   * did not change.
+   * The common update (data, flashes and times only; user and the rest as loaded) without a
+   * script: HSET, then HDEL of deleted fields when any, then PEXPIREAT when the expiry moved.
+   * One command goes on any client; more go in one round trip where the client writes a
+   * tick's commands together (node-redis, ioredis with auto-pipelining), which Redis runs in
+   * order but may interleave with other clients' commands. Undefined where neither applies:
+   * the caller runs the update script. Still update-only: a hash without its creation time
+   * (`c`, written only by the scripts) is no session, so a late write to a destroyed or
+   * expired session brings no session back. The session was gone when HSET added `t` as a
+   * new field; the stray hash then left is deleted at once (best effort; with PEXPIREAT in
+   * the pipeline it expires anyway). A write into such a stray hash that outlived its `DEL`
+   * reports success but still makes no session. The user's index is untouched: the user did
+   * not change.
    */
-  #updateContent(
-    key: string,
-    record: SessionRecord,
-    change: Change,
-    pipeline: NonNullable<RedisDriver['pipeline']>,
-  ): Promise<boolean> {
+  #updateContent(key: string, record: SessionRecord, change: Change): Promise<boolean> | undefined {
     const rkey = this.sessionKey(key);
     const { set, deleted } = contentUpdate(record, change, this.codec);
-    const commands = [['HSET', rkey, ...set]];
+    const hset = ['HSET', rkey, ...set];
+    // HSET counts the fields it added: `t` among them means the hash was gone.
+    const fresh = set.length / 2;
+    // Times as loaded (the sliding expiry was not due): the hash already expires at record.expiresAt.
+    if (deleted.length === 0 && change.times === false) {
+      return this.#run(
+        'update',
+        () => this.#driver.send(rkey, hset),
+        (added) => Number(added) < fresh || this.#dropStray(rkey),
+      ) as Promise<boolean>;
+    }
+    const pipeline = this.#driver.pipeline;
+    if (pipeline === undefined) return undefined;
+    const commands = [hset];
     if (deleted.length > 0) commands.push(['HDEL', rkey, ...deleted]);
-    // Times as loaded: the hash already expires at record.expiresAt.
     if (change.times !== false) commands.push(['PEXPIREAT', rkey, String(record.expiresAt)]);
-    const send = () => pipeline(rkey, commands);
-    const wrote = (replies: unknown[]) => Number(replies[0]) < set.length / 2;
-    return this.#run('update', send, wrote).then((ok) => {
-      if (ok) return true;
-      return this.#run('update', () => this.#driver.send(rkey, ['DEL', rkey])).then(
-        () => false,
-        () => false,
-      );
-    });
+    return this.#run(
+      'update',
+      () => pipeline(rkey, commands),
+      (replies) => Number(replies[0]) < fresh || this.#dropStray(rkey),
+    ) as Promise<boolean>;
+  }
+
+  /** Deletes the stray hash a late write left behind (best effort) and reports the session gone. */
+  #dropStray(rkey: string): Promise<false> {
+    return this.#run('update', () => this.#driver.send(rkey, ['DEL', rkey])).then(
+      () => false,
+      () => false,
+    );
   }
 
   touch(key: string, expiresAt: number, lastSeenAt: number): Promise<boolean> {
