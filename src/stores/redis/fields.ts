@@ -43,8 +43,8 @@ export function movingTimes(lastSeenAt: number, expiresAt: number): string {
 
 /** The two numbers of a `c` or `t` value, or undefined when it is not one. */
 export function parseTimes(value: string): [number, number] | undefined {
-  const space = value.indexOf(' ');
-  if (space < 1 || space === value.length - 1) return undefined;
+  const space = timesSpace(value);
+  if (space < 0) return undefined;
   const first = decimal(value, 0, space);
   const second = decimal(value, space + 1, value.length);
   return Number.isFinite(first) && Number.isFinite(second) ? [first, second] : undefined;
@@ -141,7 +141,8 @@ export function contentUpdate(
 /**
  * Rebuilds a record from an HGETALL reply: a flat [field, value, ...] array (RESP2), or a
  * Map / object (RESP3, or a client that transforms replies). Undefined when the hash is
- * empty or not ours.
+ * empty or not ours. Every load goes through here, so fields are told apart by their first
+ * character and the times are read in place, without intermediate objects.
  */
 export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefined {
   let flat: unknown[];
@@ -149,32 +150,72 @@ export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefin
   else if (reply instanceof Map) flat = [...reply].flat();
   else if (reply && typeof reply === 'object') flat = Object.entries(reply).flat();
   else return undefined;
-  if (flat.length < 2) return undefined;
   const data: Record<string, unknown> = {};
-  const meta: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const field = String(flat[i]);
-    const value = String(flat[i + 1]);
-    if (field.startsWith(DATA_PREFIX)) setOwn(data, field.slice(DATA_PREFIX.length), codec.decode(value));
-    else meta[field] = value;
+  let c: string | undefined;
+  let t: string | undefined;
+  let f: string | undefined;
+  let u: string | undefined;
+  let p: string | undefined;
+  let a: string | undefined;
+  let ip: string | undefined;
+  for (let k = 0; k + 1 < flat.length; k += 2) {
+    const rawField = flat[k];
+    const rawValue = flat[k + 1];
+    const field = typeof rawField === 'string' ? rawField : String(rawField);
+    const value = typeof rawValue === 'string' ? rawValue : String(rawValue);
+    const first = field.charCodeAt(0);
+    if (first === DATA_PREFIX_CODE) {
+      setOwn(data, field.slice(1), codec.decode(value));
+      continue;
+    }
+    if (field.length !== 1) continue;
+    if (first === 116)
+      t = value; // t
+    else if (first === 99)
+      c = value; // c
+    else if (first === 117)
+      u = value; // u
+    else if (first === 102)
+      f = value; // f
+    else if (first === 112)
+      p = value; // p
+    else if (first === 97)
+      a = value; // a
+    else if (first === 105) ip = value; // i
   }
-  const fixed = meta.c === undefined ? undefined : parseTimes(meta.c);
-  const moving = meta.t === undefined ? undefined : parseTimes(meta.t);
-  if (!fixed || !moving) return undefined;
-  const record: SessionRecord = {
-    data,
-    createdAt: fixed[0],
-    lastSeenAt: moving[0],
-    expiresAt: moving[1],
-    deadline: fixed[1],
-  };
-  if (meta.f !== undefined) record.flash = codec.decode(meta.f) as SessionRecord['flash'];
-  if (meta.u !== undefined) record.userId = meta.u;
-  if (meta.p === '1') record.persistent = true;
-  if (meta.a !== undefined || meta.i !== undefined) {
+  if (c === undefined || t === undefined) return undefined;
+  const cs = timesSpace(c);
+  const ts = timesSpace(t);
+  if (cs < 0 || ts < 0) return undefined;
+  const createdAt = decimal(c, 0, cs);
+  const deadline = decimal(c, cs + 1, c.length);
+  const lastSeenAt = decimal(t, 0, ts);
+  const expiresAt = decimal(t, ts + 1, t.length);
+  if (
+    !(
+      Number.isFinite(createdAt) &&
+      Number.isFinite(deadline) &&
+      Number.isFinite(lastSeenAt) &&
+      Number.isFinite(expiresAt)
+    )
+  )
+    return undefined;
+  const record: SessionRecord = { data, createdAt, lastSeenAt, expiresAt, deadline };
+  if (f !== undefined) record.flash = codec.decode(f) as SessionRecord['flash'];
+  if (u !== undefined) record.userId = u;
+  if (p === '1') record.persistent = true;
+  if (a !== undefined || ip !== undefined) {
     record.client = {};
-    if (meta.a !== undefined) record.client.userAgent = meta.a;
-    if (meta.i !== undefined) record.client.ip = meta.i;
+    if (a !== undefined) record.client.userAgent = a;
+    if (ip !== undefined) record.client.ip = ip;
   }
   return record;
+}
+
+const DATA_PREFIX_CODE = DATA_PREFIX.charCodeAt(0);
+
+/** Where the space of a `c` or `t` value is, or -1 when it is not two numbers' worth of text. */
+function timesSpace(value: string): number {
+  const space = value.indexOf(' ');
+  return space < 1 || space === value.length - 1 ? -1 : space;
 }
