@@ -33,6 +33,8 @@ export function storeKeyOf(id: string): string | Promise<string> {
   if (known !== undefined) return known;
   const key = sha256(id);
   if (typeof key !== 'string') return key;
+  // Only well-formed ids are remembered: recentStoreKeyOf() vouches for the format too.
+  if (!isWellFormedId(id)) return key;
   if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.clear();
   recentKeys.set(id, key);
   return key;

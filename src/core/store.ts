@@ -21,7 +21,7 @@ export interface SessionRecord {
   /** The user this session belongs to, for per-user listing and revocation. */
   userId?: string;
   createdAt: number;
-  /** The last time the session's expiry was written (reads refresh it, throttled). */
+  /** The last time the session's expiry was written (requests refresh it, throttled by touchAfter). */
   lastSeenAt: number;
   /** When the store may forget the record: min(deadline, lastSeenAt + idleTimeout). */
   expiresAt: number;

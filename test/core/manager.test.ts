@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { SessionError } from '../../src/core/errors.js';
 import type { SessionEvent } from '../../src/core/events.js';
-import { isWellFormedId } from '../../src/core/id.js';
+import { isWellFormedId, storeKeyOf } from '../../src/core/id.js';
 import { createSessions } from '../../src/core/manager.js';
 import type { SessionRecord, Store } from '../../src/core/store.js';
 import { MemoryStore } from '../../src/stores/memory.js';
@@ -128,6 +128,8 @@ describe('SessionManager', () => {
 
   it('a malformed cookie never reaches the store and is cleared (SECURITY 4)', async () => {
     const { request, events, store } = setup();
+    // Hashed elsewhere first (the express-session bridge hashes its own ids): still refused.
+    await storeKeyOf('short');
     for (const bad of ['short', `${'A'.repeat(42)}!`, 'A'.repeat(44), '../../etc/passwd', "' OR 1=1 --"]) {
       store.reset();
       const { set } = await request(`sid=${bad}`);
