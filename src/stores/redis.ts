@@ -114,10 +114,23 @@ export class RedisStore implements Store {
 
   get(key: string): Promise<SessionRecord | undefined> {
     const rkey = this.sessionKey(key);
-    return this.#run('get', () => this.#driver.send(rkey, ['HGETALL', rkey]), this.#toRecord);
+    return this.#run(
+      'get',
+      () => this.#driver.send(rkey, ['HGETALL', rkey]),
+      (reply) => this.#toRecord(rkey, reply),
+    );
   }
 
-  readonly #toRecord = (reply: unknown): SessionRecord | undefined => fromReply(reply, this.codec);
+  /**
+   * The record in an HGETALL reply. A hash that is there but is no session (no `c`: what a
+   * late write to a session that was gone leaves when its clean-up `DEL` was lost, or a hash
+   * in an older layout) is deleted in passing (best effort), since it may have no expiry.
+   */
+  #toRecord(rkey: string, reply: unknown): SessionRecord | undefined {
+    const record = fromReply(reply, this.codec);
+    if (record === undefined && isNonEmpty(reply)) this.#driver.send(rkey, ['DEL', rkey]).catch(() => {});
+    return record;
+  }
 
   async create(key: string, record: SessionRecord): Promise<boolean> {
     const userId = record.userId ?? '';
@@ -298,6 +311,12 @@ export class RedisStore implements Store {
 /** The update script answers [1, previous user id] when it wrote, [0] when the session is gone. */
 function isUpdated(reply: unknown): boolean {
   return Number((reply as [number])[0]) === 1;
+}
+
+function isNonEmpty(reply: unknown): boolean {
+  if (Array.isArray(reply)) return reply.length > 0;
+  if (reply instanceof Map) return reply.size > 0;
+  return reply !== null && typeof reply === 'object' && Object.keys(reply).length > 0;
 }
 
 function isOne(reply: unknown): boolean {

@@ -149,6 +149,9 @@ describe('RedisStore on a real Redis', () => {
     const halfOld = key();
     await client.hset(store.sessionKey(halfOld), 'c', '1', 't', `1 ${Date.now() + 60_000}`, '.n', '1');
     assert.equal(await store.get(halfOld), undefined);
+    // The load that finds such a hash deletes it (it may have no expiry).
+    await client.ping();
+    assert.equal(await client.exists(store.sessionKey(old), store.sessionKey(halfOld)), 0);
     const user = `u-malformed-${key()}`;
     const good = key();
     await store.create(good, record({ userId: user }));
@@ -329,13 +332,21 @@ describe('RedisStore on a real Redis', () => {
     assert.equal(await store.update(gone, record(), dataOnly), false);
     assert.equal(await client.exists(store.sessionKey(gone)), 0);
     // A hash without a creation time (a stray write whose DEL failed) stays no session,
-    // whatever is written into it, and keeps its expiry.
+    // whatever is written into it, and keeps its expiry; the load that finds it deletes it.
     const stray = key();
     await client.hset(store.sessionKey(stray), 't', '1 1');
     await client.pexpire(store.sessionKey(stray), 60_000);
     await store.update(stray, record(), dataOnly);
-    assert.equal(await store.get(stray), undefined);
     assert.ok(Number(await client.pttl(store.sessionKey(stray))) > 0);
+    assert.equal(await store.get(stray), undefined);
+    await nrClient.ping();
+    assert.equal(await client.exists(store.sessionKey(stray)), 0);
+    // Without an expiry (the write inside the touch throttle sends no PEXPIREAT) likewise.
+    const bare = key();
+    await client.hset(store.sessionKey(bare), 't', '1 1', '.late', 'true');
+    assert.equal(await store.get(bare), undefined);
+    await nrClient.ping();
+    assert.equal(await client.exists(store.sessionKey(bare)), 0);
     // Destroyed just before HSET (a DEL sent on the same connection in between):
     // HSET adds the times as a new field, so the update reports the session gone.
     const raced = key();
