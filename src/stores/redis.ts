@@ -128,7 +128,7 @@ export class RedisStore implements Store {
    */
   #toRecord(rkey: string, reply: unknown): SessionRecord | undefined {
     const record = fromReply(reply, this.codec);
-    if (record === undefined && isNonEmpty(reply)) this.#driver.send(rkey, ['DEL', rkey]).catch(() => {});
+    if (record === undefined && isNonEmpty(reply)) void this.#dropStray(rkey);
     return record;
   }
 
@@ -212,29 +212,24 @@ export class RedisStore implements Store {
     const rkey = this.sessionKey(key);
     const { set, deleted } = contentUpdate(record, change, this.codec);
     const hset = ['HSET', rkey, ...set];
-    // HSET counts the fields it added: `t` among them means the hash was gone.
-    const fresh = set.length / 2;
-    // Times as loaded (the sliding expiry was not due): the hash already expires at record.expiresAt.
-    if (deleted.length === 0 && change.times === false) {
-      return this.#run(
-        'update',
-        () => this.#driver.send(rkey, hset),
-        (added) => Number(added) < fresh || this.#dropStray(rkey),
-      ) as Promise<boolean>;
-    }
-    const pipeline = this.#driver.pipeline;
-    if (pipeline === undefined) return undefined;
     const commands = [hset];
     if (deleted.length > 0) commands.push(['HDEL', rkey, ...deleted]);
+    // Times as loaded (the sliding expiry was not due): the hash already expires at record.expiresAt.
     if (change.times !== false) commands.push(['PEXPIREAT', rkey, String(record.expiresAt)]);
+    // HSET counts the fields it added: `t` among them means the hash was gone.
+    const wrote = (added: unknown) => Number(added) < set.length / 2 || this.#dropStray(rkey);
+    if (commands.length === 1)
+      return this.#run('update', () => this.#driver.send(rkey, hset), wrote) as Promise<boolean>;
+    const pipeline = this.#driver.pipeline;
+    if (pipeline === undefined) return undefined;
     return this.#run(
       'update',
       () => pipeline(rkey, commands),
-      (replies) => Number(replies[0]) < fresh || this.#dropStray(rkey),
+      (replies) => wrote(replies[0]),
     ) as Promise<boolean>;
   }
 
-  /** Deletes the stray hash a late write left behind (best effort) and reports the session gone. */
+  /** Deletes a hash that is no session, such as a late write leaves (best effort); answers false. */
   #dropStray(rkey: string): Promise<false> {
     return this.#run('update', () => this.#driver.send(rkey, ['DEL', rkey])).then(
       () => false,

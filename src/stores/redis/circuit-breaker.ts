@@ -48,12 +48,12 @@ export class CircuitBreaker {
    */
   run<T, R = T>(name: string, operation: () => Promise<T>, ready = true, map?: (answer: T) => R): Promise<R> {
     if (this.#failures >= this.#options.threshold) return this.#probe(name, operation, ready, map);
-    if (!ready) return Promise.reject(this.#failed(notConnected(this.#options.name, name), name));
+    if (!ready) return Promise.reject(this.failed(notConnected(this.#options.name, name), name));
     let promise: Promise<T>;
     try {
       promise = operation();
     } catch (error) {
-      return Promise.reject(this.#failed(error, name));
+      return Promise.reject(this.failed(error, name));
     }
     return this.#deadlines.bound(promise, name, this, map) as Promise<R>;
   }
@@ -73,7 +73,7 @@ export class CircuitBreaker {
       answer = await this.#deadlines.bound(operation(), name, UNCOUNTED);
       this.#failures = 0;
     } catch (error) {
-      throw this.#failed(error, name);
+      throw this.failed(error, name);
     } finally {
       this.#probing = false;
     }
@@ -85,12 +85,8 @@ export class CircuitBreaker {
     this.#failures = 0;
   }
 
-  /** @internal A call failed or timed out: the error to reject it with. */
+  /** @internal A call failed or timed out: counts it, and answers the error to reject it with. */
   failed(error: unknown, name: string): SessionError {
-    return this.#failed(error, name);
-  }
-
-  #failed(error: unknown, name: string): SessionError {
     const wrapped = toStoreError(error, name);
     this.#failures++;
     if (this.#failures >= this.#options.threshold) this.#openUntil = this.#now() + this.#options.cooldown;

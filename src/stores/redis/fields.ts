@@ -163,44 +163,48 @@ export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefin
     const rawValue = flat[k + 1];
     const field = typeof rawField === 'string' ? rawField : String(rawField);
     const value = typeof rawValue === 'string' ? rawValue : String(rawValue);
-    const first = field.charCodeAt(0);
-    if (first === DATA_PREFIX_CODE) {
+    if (field.charCodeAt(0) === DATA_PREFIX_CODE) {
       setOwn(data, field.slice(1), codec.decode(value));
       continue;
     }
-    if (field.length !== 1) continue;
-    if (first === 116)
-      t = value; // t
-    else if (first === 99)
-      c = value; // c
-    else if (first === 117)
-      u = value; // u
-    else if (first === 102)
-      f = value; // f
-    else if (first === 112)
-      p = value; // p
-    else if (first === 97)
-      a = value; // a
-    else if (first === 105) ip = value; // i
+    switch (field) {
+      case 'c':
+        c = value;
+        break;
+      case 't':
+        t = value;
+        break;
+      case 'f':
+        f = value;
+        break;
+      case 'u':
+        u = value;
+        break;
+      case 'p':
+        p = value;
+        break;
+      case 'a':
+        a = value;
+        break;
+      case 'i':
+        ip = value;
+        break;
+    }
   }
   if (c === undefined || t === undefined) return undefined;
   const cs = timesSpace(c);
   const ts = timesSpace(t);
   if (cs < 0 || ts < 0) return undefined;
-  const createdAt = decimal(c, 0, cs);
-  const deadline = decimal(c, cs + 1, c.length);
-  const lastSeenAt = decimal(t, 0, ts);
-  const expiresAt = decimal(t, ts + 1, t.length);
-  if (
-    !(
-      Number.isFinite(createdAt) &&
-      Number.isFinite(deadline) &&
-      Number.isFinite(lastSeenAt) &&
-      Number.isFinite(expiresAt)
-    )
-  )
-    return undefined;
-  const record: SessionRecord = { data, createdAt, lastSeenAt, expiresAt, deadline };
+  const record: SessionRecord = {
+    data,
+    createdAt: decimal(c, 0, cs),
+    lastSeenAt: decimal(t, 0, ts),
+    expiresAt: decimal(t, ts + 1, t.length),
+    deadline: decimal(c, cs + 1, c.length),
+  };
+  const { createdAt, lastSeenAt, expiresAt, deadline } = record;
+  const finite = Number.isFinite;
+  if (!(finite(createdAt) && finite(lastSeenAt) && finite(expiresAt) && finite(deadline))) return undefined;
   if (f !== undefined) record.flash = codec.decode(f) as SessionRecord['flash'];
   if (u !== undefined) record.userId = u;
   if (p === '1') record.persistent = true;
