@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { jsonCodec } from '../../src/core/codec.js';
+import { decodeJson, jsonCodec } from '../../src/core/codec.js';
 
 describe('JSON codec', () => {
   it('accepts every JSON value and gives it back unchanged (property)', () => {
@@ -85,5 +85,53 @@ describe('JSON codec', () => {
   it('accepts shared (non-circular) references', () => {
     const shared = { x: 1 };
     jsonCodec.validate({ a: shared, b: shared }, 'v');
+  });
+
+  describe('decodeJson reads what JSON.parse reads, with the same result or the same error', () => {
+    /** JSON.parse's answer, or the class and message of what it throws. */
+    const outcome = (decode: (text: string) => unknown, text: string): unknown => {
+      try {
+        const value = decode(text);
+        return { value, negativeZero: Object.is(value, -0) };
+      } catch (error) {
+        return { threw: (error as Error).constructor.name, message: (error as Error).message };
+      }
+    };
+    const same = (text: string) =>
+      assert.deepEqual(outcome(decodeJson, text), outcome(JSON.parse, text), `for ${JSON.stringify(text)}`);
+
+    it('on the edge cases of its direct reads', () => {
+      const texts = [
+        ...['0', '-0', '7', '-7', '42', '007', '-', '--1', '1-', '+1', '01', '-01', '1.5', '1e3', '1E3', ' 1', '1 '],
+        ...['123456789012345', '-123456789012345', '1234567890123456', '9007199254740993', '99999999999999999999'],
+        ...['""', '"a"', '"admin"', '"a\\"b"', '"a\\nb"', '"a\tb"', '"a"b"', '"a', 'a"', '"', '"\u2028"', '"é😀"'],
+        ...['true', 'false', 'null', 'True', 'nul', 'truex', '[]', '{}', '[1]', '{"a":1}', '', ' ', 'undefined', 'NaN'],
+        `"${'x'.repeat(62)}"`,
+        `"${'x'.repeat(63)}"`,
+        `"${'x'.repeat(200)}"`,
+        '"\ud800"',
+      ];
+      for (const text of texts) same(text);
+    });
+
+    it('on any JSON text (property)', () => {
+      fc.assert(fc.property(fc.json(), same), { numRuns: 2000 });
+    });
+
+    it('on any short string, JSON or not (property)', () => {
+      fc.assert(fc.property(fc.string({ maxLength: 20 }), same), { numRuns: 5000 });
+      fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'-0123456789"\\ .eE\ttrue') }), same), {
+        numRuns: 5000,
+      });
+    });
+
+    it('on short numbers and strings of any kind (property)', () => {
+      fc.assert(
+        fc.property(fc.oneof(fc.integer(), fc.double(), fc.string({ unit: 'binary', maxLength: 70 })), (value) =>
+          same(JSON.stringify(value)),
+        ),
+        { numRuns: 5000 },
+      );
+    });
   });
 });

@@ -43,27 +43,49 @@ export function movingTimes(lastSeenAt: number, expiresAt: number): string {
 
 /** The two numbers of a `c` or `t` value, or undefined when it is not one. */
 export function parseTimes(value: string): [number, number] | undefined {
-  const space = timesSpace(value);
-  if (space < 0) return undefined;
-  const first = decimal(value, 0, space);
-  const second = decimal(value, space + 1, value.length);
-  return Number.isFinite(first) && Number.isFinite(second) ? [first, second] : undefined;
+  return readTimes(value) ? [pair[0] as number, pair[1] as number] : undefined;
 }
 
+/** Where `readTimes` leaves the two numbers it read (no array per call). */
+const pair = new Float64Array(2);
+
 /**
- * The number written in value[from, to). Times are whole milliseconds, so plain digits are
- * read in place (Number() of a slice costs about twice as much); anything else goes through
- * Number().
+ * Reads the two numbers of a `c` or `t` value into `pair`; false when it is not two
+ * numbers. Times are whole milliseconds, so plain digits are read in one pass (Number() of
+ * two slices costs about twice as much); anything else goes through Number().
  */
-function decimal(value: string, from: number, to: number): number {
-  if (to - from > 15) return Number(value.slice(from, to));
-  let n = 0;
-  for (let i = from; i < to; i++) {
+function readTimes(value: string): boolean {
+  const length = value.length;
+  let first = 0;
+  let i = 0;
+  for (; i < length; i++) {
     const digit = value.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return Number(value.slice(from, to));
-    n = n * 10 + digit;
+    if (digit < 0 || digit > 9) break;
+    first = first * 10 + digit;
   }
-  return n;
+  if (i === 0 || i > 15 || i > length - 2 || value.charCodeAt(i) !== 32) return readTimesSlowly(value);
+  let second = 0;
+  for (let j = i + 1; j < length; j++) {
+    const digit = value.charCodeAt(j) - 48;
+    if (digit < 0 || digit > 9) return readTimesSlowly(value);
+    second = second * 10 + digit;
+  }
+  if (length - i - 1 > 15) return readTimesSlowly(value);
+  pair[0] = first;
+  pair[1] = second;
+  return true;
+}
+
+/** `readTimes` for values that are not two runs of at most 15 digits. */
+function readTimesSlowly(value: string): boolean {
+  const space = value.indexOf(' ');
+  if (space < 1 || space === value.length - 1) return false;
+  const first = Number(value.slice(0, space));
+  const second = Number(value.slice(space + 1));
+  if (!(Number.isFinite(first) && Number.isFinite(second))) return false;
+  pair[0] = first;
+  pair[1] = second;
+  return true;
 }
 
 /** Every field of the record, as flat field/value pairs. */
@@ -191,20 +213,17 @@ export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefin
         break;
     }
   }
-  if (c === undefined || t === undefined) return undefined;
-  const cs = timesSpace(c);
-  const ts = timesSpace(t);
-  if (cs < 0 || ts < 0) return undefined;
+  if (c === undefined || t === undefined || !readTimes(c)) return undefined;
+  const createdAt = pair[0] as number;
+  const deadline = pair[1] as number;
+  if (!readTimes(t)) return undefined;
   const record: SessionRecord = {
     data,
-    createdAt: decimal(c, 0, cs),
-    lastSeenAt: decimal(t, 0, ts),
-    expiresAt: decimal(t, ts + 1, t.length),
-    deadline: decimal(c, cs + 1, c.length),
+    createdAt,
+    lastSeenAt: pair[0] as number,
+    expiresAt: pair[1] as number,
+    deadline,
   };
-  const { createdAt, lastSeenAt, expiresAt, deadline } = record;
-  const finite = Number.isFinite;
-  if (!(finite(createdAt) && finite(lastSeenAt) && finite(expiresAt) && finite(deadline))) return undefined;
   if (f !== undefined) record.flash = codec.decode(f) as SessionRecord['flash'];
   if (u !== undefined) record.userId = u;
   if (p === '1') record.persistent = true;
@@ -217,9 +236,3 @@ export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefin
 }
 
 const DATA_PREFIX_CODE = DATA_PREFIX.charCodeAt(0);
-
-/** Where the space of a `c` or `t` value is, or -1 when it is not two numbers' worth of text. */
-function timesSpace(value: string): number {
-  const space = value.indexOf(' ');
-  return space < 1 || space === value.length - 1 ? -1 : space;
-}
