@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SessionError } from '../../core/errors.js';
+import { restoreFastStringMethods } from './string-methods.js';
 
 /** What the store needs from a client: send a command, routed by its first key. */
 export interface RedisDriver {
@@ -77,6 +78,8 @@ export function driverFor(client: RedisClientLike): RedisDriver {
     if (io.options?.enableAutoPipelining === true) driver.pipeline = sentTogether(send);
     return driver;
   }
+  // node-redis's import left String.prototype slow to read methods from (string-methods.ts).
+  if (typeof c.sendCommand === 'function') restoreFastStringMethods();
   if (typeof c.sendCommand === 'function' && 'masters' in c) {
     const cluster = client as NodeRedisClusterLike;
     const send = (key: string, args: string[]) => cluster.sendCommand(key, false, args);
