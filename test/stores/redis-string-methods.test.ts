@@ -15,7 +15,7 @@ function runWithNatives(source: string): string {
 }
 
 describe('RedisStore over node-redis keeps string methods fast (string-methods.ts)', () => {
-  it('node-redis leaves String.prototype in dictionary mode; creating the store makes it fast again', () => {
+  it('node-redis leaves String.prototype in dictionary mode; creating the store makes it fast again', (t) => {
     const printed = runWithNatives(`
       import { createClient } from 'redis';
       import { RedisStore } from './src/stores/redis.ts';
@@ -23,7 +23,10 @@ describe('RedisStore over node-redis keeps string methods fast (string-methods.t
       new RedisStore({ client: createClient({ url: 'redis://127.0.0.1:1' }) });
       console.log(JSON.stringify({ before, after: %HasFastProperties(String.prototype) }));
     `);
-    // If node-redis stops extending String, the first half no longer holds and the fix can go.
-    assert.deepEqual(JSON.parse(printed), { before: false, after: true });
+    const { before, after } = JSON.parse(printed) as { before: boolean; after: boolean };
+    assert.equal(after, true, 'String.prototype is still in dictionary mode after the store was created');
+    // When node-redis no longer extends String (or V8 no longer keeps the prototype slow),
+    // string-methods.ts has nothing left to undo and can go.
+    if (before) t.diagnostic('String.prototype was already fast after importing node-redis');
   });
 });
