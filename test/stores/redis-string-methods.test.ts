@@ -29,4 +29,14 @@ describe('RedisStore over node-redis keeps string methods fast (string-methods.t
     // string-methods.ts has nothing left to undo and can go.
     if (before) t.diagnostic('String.prototype was already fast after importing node-redis');
   });
+
+  it('leaves String.prototype fast where it was fast (its own probe object would make it slow)', () => {
+    const printed = runWithNatives(`
+      import { restoreFastStringMethods } from './src/stores/redis/string-methods.ts';
+      const before = %HasFastProperties(String.prototype);
+      restoreFastStringMethods();
+      console.log(JSON.stringify({ before, after: %HasFastProperties(String.prototype) }));
+    `);
+    assert.deepEqual(JSON.parse(printed), { before: true, after: true });
+  });
 });

@@ -10,7 +10,9 @@
  * the benchmark's node-redis server, 3.5% of its CPU went there (bench/NOTES.md).
  *
  * This does that lookup: an object whose prototype is String.prototype, read through one
- * inline cache often enough for V8 to have given it feedback (ten times on Node 20). Nothing
+ * inline cache often enough for V8 to have given it feedback (ten times on Node 20). Making
+ * that object alone would do the harm (any `Object.create(String.prototype)` does; the same
+ * V8 behaviour is reported in inikulin/parse5#1348): the reads are what undo it. Nothing
  * observable changes: no property is added, changed or removed. A later `extends String`
  * anywhere in the process undoes it again.
  */
