@@ -5,12 +5,11 @@
  * worth to a server that keeps no sessions; against sessionkit-node-redis, what the session
  * layer costs with the handicap removed on both sides.
  */
+import { restoreFastStringMethods } from '../../src/stores/redis/string-methods.js';
 import { serveBareNode } from '../lib/bare-node-app.js';
 import { nodeRedisCounts } from '../lib/node-redis-counts.js';
 
 const counts = await nodeRedisCounts();
-// One inline cache reading a method through an object whose prototype is String.prototype.
-const probe = Object.create(String.prototype) as { charCodeAt?: unknown };
-const methodOf = (object: { charCodeAt?: unknown }) => object.charCodeAt;
-for (let i = 0; i < 100; i++) methodOf(probe);
+// The very function RedisStore calls, and nothing else of sessionkit.
+restoreFastStringMethods();
 serveBareNode(counts, 'redis unavailable');

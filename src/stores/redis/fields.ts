@@ -163,8 +163,9 @@ export function contentUpdate(
 /**
  * Rebuilds a record from an HGETALL reply: a flat [field, value, ...] array (RESP2), or a
  * Map / object (RESP3, or a client that transforms replies). Undefined when the hash is
- * empty or not ours. Every load goes through here, so fields are told apart by their first
- * character and the times are read in place, without intermediate objects.
+ * empty or not ours. Every load goes through here, so data fields are told apart by their
+ * first character, the others by name, and the times are read in place, without
+ * intermediate objects.
  */
 export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefined {
   let flat: unknown[];
