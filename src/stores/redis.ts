@@ -114,9 +114,10 @@ export class RedisStore implements Store {
 
   get(key: string): Promise<SessionRecord | undefined> {
     const rkey = this.sessionKey(key);
+    const driver = this.#driver;
     return this.#run(
       'get',
-      () => this.#driver.send(rkey, ['HGETALL', rkey]),
+      () => (driver.sendForBytes ?? driver.send)(rkey, ['HGETALL', rkey]),
       (reply) => this.#toRecord(rkey, reply),
     );
   }

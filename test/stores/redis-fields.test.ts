@@ -53,4 +53,31 @@ describe('RedisStore fields: the times in c and t', () => {
     // Both values are read through the same scratch space: the second must not leak into the first.
     assert.deepEqual(fromReply(['t', '7 8', 'c', '1 2'], jsonCodec)?.createdAt, 1);
   });
+
+  it('reads a reply of Buffers (ioredis callBuffer) as the same reply of strings', () => {
+    const asBuffers = (flat: string[]) => flat.map((part) => Buffer.from(part));
+    const whole = ['c', '10 900', 't', '20 300', '.n', '1', 'u', 'ada', 'p', '1', 'a', 'Mozilla/5.0 ü', 'i', '::1'];
+    const more = ['f', '{"info":["saved"]}', '.__proto__', '{"x":1}', '.ünï', '"ç"', 'zz', 'ignored'];
+    const replies = [whole, [...whole, ...more], ['c', '10 900', 't', '20'], ['t', '7 8', 'c', '1 2'], ['.n', '1']];
+    for (const reply of replies)
+      assert.deepEqual(fromReply(asBuffers(reply), jsonCodec), fromReply(reply, jsonCodec), JSON.stringify(reply));
+    const record = fromReply(asBuffers([...whole, ...more]), jsonCodec);
+    assert.equal(Object.getPrototypeOf(record?.data), Object.prototype, 'a __proto__ key stays a plain own key');
+    assert.deepEqual(record?.data.ünï, 'ç');
+  });
+
+  it('reads the times from Buffers as Number() would (property)', () => {
+    const times = fc.oneof(
+      fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => `${a} ${b}`),
+      fc.string({ unit: fc.constantFrom(...'0123456789 .-eE+x') }),
+    );
+    fc.assert(
+      fc.property(times, (value) => {
+        const expected = reference(value);
+        const record = fromReply([Buffer.from('c'), Buffer.from(value), Buffer.from('t'), Buffer.from('5 6')], jsonCodec);
+        assert.deepEqual(record && [record.createdAt, record.deadline], expected);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
 });

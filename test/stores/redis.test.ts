@@ -76,13 +76,14 @@ function recording<C extends object>(
     get(target, prop, receiver) {
       const t = target as unknown as {
         call(...args: string[]): Promise<unknown>;
+        callBuffer(...args: string[]): Promise<unknown>;
         sendCommand(args: string[]): Promise<unknown>;
       };
-      if (prop === 'call') {
+      if (prop === 'call' || prop === 'callBuffer') {
         return (...args: string[]) => {
           before?.(args, (extra) => t.call(...extra));
           note(args.map(String));
-          return t.call(...args);
+          return t[prop](...args);
         };
       }
       if (prop === 'sendCommand') {

@@ -16,6 +16,12 @@ export interface RedisDriver {
   /** Sends one command; `key` routes it in a cluster. */
   send(key: string, args: string[]): Promise<unknown>;
   /**
+   * `send`, with the reply's strings left as Buffers, where the client can (ioredis's
+   * `callBuffer`). ioredis reads every reply as Buffers and then makes a string of each;
+   * the load reads an HGETALL reply byte by byte instead, and skips most of those strings.
+   */
+  sendForBytes?(key: string, args: string[]): Promise<unknown>;
+  /**
    * Sends commands on one key's slot back to back, in one write, and answers their replies
    * in order (rejecting with the first error). Not a transaction: other clients' commands
    * may run in between. Only where it is cheap: node-redis writes the commands of one tick
@@ -31,6 +37,7 @@ export interface RedisDriver {
 /** The parts of an ioredis Redis or Cluster the store uses. */
 interface IoredisLike {
   call(command: string, ...args: string[]): Promise<unknown>;
+  callBuffer(command: string, ...args: string[]): Promise<unknown>;
   status: string;
   isCluster?: boolean;
   options?: { keyPrefix?: string; enableAutoPipelining?: boolean };
@@ -74,8 +81,11 @@ export function driverFor(client: RedisClientLike): RedisDriver {
       send,
       connected: () => !IOREDIS_DOWN.has(io.status),
     };
-    // Auto-pipelining writes the calls of one tick together, as node-redis does.
+    // Auto-pipelining writes the calls of one tick together, as node-redis does. It also
+    // drops the command name of a `callBuffer` (redis/ioredis#1923), so Buffers only without.
     if (io.options?.enableAutoPipelining === true) driver.pipeline = sentTogether(send);
+    else if (typeof io.callBuffer === 'function')
+      driver.sendForBytes = (_key, [command, ...rest]) => io.callBuffer(command as string, ...rest);
     return driver;
   }
   // node-redis's import left String.prototype slow to read methods from (string-methods.ts).

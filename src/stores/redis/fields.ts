@@ -76,6 +76,29 @@ function readTimes(value: string): boolean {
   return true;
 }
 
+/** `readTimes` over the bytes of a value (a Buffer reply), with the same answers. */
+function readTimeBytes(value: Buffer): boolean {
+  const length = value.length;
+  let first = 0;
+  let i = 0;
+  for (; i < length; i++) {
+    const digit = (value[i] as number) - 48;
+    if (digit < 0 || digit > 9) break;
+    first = first * 10 + digit;
+  }
+  if (i === 0 || i > 15 || i > length - 2 || value[i] !== 32) return readTimesSlowly(value.toString());
+  let second = 0;
+  for (let j = i + 1; j < length; j++) {
+    const digit = (value[j] as number) - 48;
+    if (digit < 0 || digit > 9) return readTimesSlowly(value.toString());
+    second = second * 10 + digit;
+  }
+  if (length - i - 1 > 15) return readTimesSlowly(value.toString());
+  pair[0] = first;
+  pair[1] = second;
+  return true;
+}
+
 /** `readTimes` for values that are not two runs of at most 15 digits. */
 function readTimesSlowly(value: string): boolean {
   const space = value.indexOf(' ');
@@ -161,11 +184,11 @@ export function contentUpdate(
 }
 
 /**
- * Rebuilds a record from an HGETALL reply: a flat [field, value, ...] array (RESP2), or a
+ * Rebuilds a record from an HGETALL reply: a flat [field, value, ...] array of strings, or of
+ * Buffers (ioredis's `callBuffer`, which the store uses to skip a string per field), or a
  * Map / object (RESP3, or a client that transforms replies). Undefined when the hash is
- * empty or not ours. Every load goes through here, so data fields are told apart by their
- * first character, the others by name, and the times are read in place, without
- * intermediate objects.
+ * empty or not ours. Every load goes through here, so fields are told apart by their first
+ * character and the times are read in place, without intermediate objects.
  */
 export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefined {
   let flat: unknown[];
@@ -173,67 +196,91 @@ export function fromReply(reply: unknown, codec: Codec): SessionRecord | undefin
   else if (reply instanceof Map) flat = [...reply].flat();
   else if (reply && typeof reply === 'object') flat = Object.entries(reply).flat();
   else return undefined;
-  const data: Record<string, unknown> = {};
-  let c: string | undefined;
-  let t: string | undefined;
-  let f: string | undefined;
-  let u: string | undefined;
-  let p: string | undefined;
-  let a: string | undefined;
-  let ip: string | undefined;
+  const record: SessionRecord = { data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, deadline: 0 };
+  const found =
+    flat.length > 0 && flat[0] instanceof Uint8Array
+      ? readBytes(flat as Uint8Array[], record, codec)
+      : readStrings(flat, record, codec);
+  return found === BOTH_TIMES ? record : undefined;
+}
+
+/** `found` bits: which of `c` and `t` a reply held, well-formed. */
+const CREATED = 1;
+const MOVING = 2;
+const BOTH_TIMES = CREATED | MOVING;
+
+/** Fills `record` from string fields; answers which time fields were well-formed. */
+function readStrings(flat: unknown[], record: SessionRecord, codec: Codec): number {
+  let found = 0;
   for (let k = 0; k + 1 < flat.length; k += 2) {
     const rawField = flat[k];
     const rawValue = flat[k + 1];
     const field = typeof rawField === 'string' ? rawField : String(rawField);
     const value = typeof rawValue === 'string' ? rawValue : String(rawValue);
-    if (field.charCodeAt(0) === DATA_PREFIX_CODE) {
-      setOwn(data, field.slice(1), codec.decode(value));
-      continue;
-    }
-    switch (field) {
-      case 'c':
-        c = value;
-        break;
-      case 't':
-        t = value;
-        break;
-      case 'f':
-        f = value;
-        break;
-      case 'u':
-        u = value;
-        break;
-      case 'p':
-        p = value;
-        break;
-      case 'a':
-        a = value;
-        break;
-      case 'i':
-        ip = value;
-        break;
-    }
+    const first = field.charCodeAt(0);
+    if (first === DATA_PREFIX_CODE) setOwn(record.data, field.slice(1), codec.decode(value));
+    else if (field.length !== 1) continue;
+    else if (first === C || first === T) {
+      if (!readTimes(value)) return 0;
+      found |= setTimes(record, first);
+    } else setMeta(record, first, value, codec);
   }
-  if (c === undefined || t === undefined || !readTimes(c)) return undefined;
-  const createdAt = pair[0] as number;
-  const deadline = pair[1] as number;
-  if (!readTimes(t)) return undefined;
-  const record: SessionRecord = {
-    data,
-    createdAt,
-    lastSeenAt: pair[0] as number,
-    expiresAt: pair[1] as number,
-    deadline,
-  };
-  if (f !== undefined) record.flash = codec.decode(f) as SessionRecord['flash'];
-  if (u !== undefined) record.userId = u;
-  if (p === '1') record.persistent = true;
-  if (a !== undefined || ip !== undefined) {
-    record.client = {};
-    if (a !== undefined) record.client.userAgent = a;
-    if (ip !== undefined) record.client.ip = ip;
+  return found;
+}
+
+/** `readStrings` for Buffer fields: only data and the metadata become strings. */
+function readBytes(flat: Uint8Array[], record: SessionRecord, codec: Codec): number {
+  let found = 0;
+  for (let k = 0; k + 1 < flat.length; k += 2) {
+    const field = flat[k] as Buffer;
+    const value = flat[k + 1] as Buffer;
+    const first = field[0];
+    if (first === DATA_PREFIX_CODE) setOwn(record.data, field.toString(undefined, 1), codec.decode(value.toString()));
+    else if (field.length !== 1) continue;
+    else if (first === C || first === T) {
+      if (!readTimeBytes(value)) return 0;
+      found |= setTimes(record, first);
+    } else setMeta(record, first as number, value.toString(), codec);
   }
-  return record;
+  return found;
 }
 
 const DATA_PREFIX_CODE = DATA_PREFIX.charCodeAt(0);
+const C = 'c'.charCodeAt(0);
+const T = 't'.charCodeAt(0);
+const [F, U, P, A, I] = [...'fupai'].map((letter) => letter.charCodeAt(0));
+
+/** Moves the times `readTimes` left in `pair` into the record; answers the `found` bit. */
+function setTimes(record: SessionRecord, field: number): number {
+  if (field === C) {
+    record.createdAt = pair[0] as number;
+    record.deadline = pair[1] as number;
+    return CREATED;
+  }
+  record.lastSeenAt = pair[0] as number;
+  record.expiresAt = pair[1] as number;
+  return MOVING;
+}
+
+/** Sets the optional metadata field whose one-letter name has this character code. */
+function setMeta(record: SessionRecord, field: number, value: string, codec: Codec): void {
+  switch (field) {
+    case F:
+      record.flash = codec.decode(value) as SessionRecord['flash'];
+      break;
+    case U:
+      record.userId = value;
+      break;
+    case P:
+      if (value === '1') record.persistent = true;
+      break;
+    case A:
+      record.client ??= {};
+      record.client.userAgent = value;
+      break;
+    case I:
+      record.client ??= {};
+      record.client.ip = value;
+      break;
+  }
+}
