@@ -74,7 +74,10 @@ describe('RedisStore fields: the times in c and t', () => {
     fc.assert(
       fc.property(times, (value) => {
         const expected = reference(value);
-        const record = fromReply([Buffer.from('c'), Buffer.from(value), Buffer.from('t'), Buffer.from('5 6')], jsonCodec);
+        const record = fromReply(
+          [Buffer.from('c'), Buffer.from(value), Buffer.from('t'), Buffer.from('5 6')],
+          jsonCodec,
+        );
         assert.deepEqual(record && [record.createdAt, record.deadline], expected);
       }),
       { numRuns: 5_000 },
