@@ -77,7 +77,7 @@ function recording<C extends object>(
       const t = target as unknown as {
         call(...args: string[]): Promise<unknown>;
         callBuffer(...args: string[]): Promise<unknown>;
-        sendCommand(args: string[]): Promise<unknown>;
+        sendCommand(args: string[], options?: object): Promise<unknown>;
       };
       if (prop === 'call' || prop === 'callBuffer') {
         return (...args: string[]) => {
@@ -87,10 +87,10 @@ function recording<C extends object>(
         };
       }
       if (prop === 'sendCommand') {
-        return (args: string[]) => {
+        return (args: string[], options?: object) => {
           before?.(args, (extra) => t.sendCommand(extra));
           note(args.map(String));
-          return t.sendCommand(args);
+          return t.sendCommand(args, options);
         };
       }
       const value = Reflect.get(target, prop, receiver);

@@ -17,8 +17,9 @@ export interface RedisDriver {
   send(key: string, args: string[]): Promise<unknown>;
   /**
    * `send`, with the reply's strings left as Buffers, where the client can (ioredis's
-   * `callBuffer`). ioredis reads every reply as Buffers and then makes a string of each;
-   * the load reads an HGETALL reply byte by byte instead, and skips most of those strings.
+   * `callBuffer`, node-redis's `typeMapping`). Both clients cut every reply string out of
+   * a Buffer and then make a string of it; the load reads an HGETALL reply byte by byte
+   * instead, and skips most of those strings.
    */
   sendForBytes?(key: string, args: string[]): Promise<unknown>;
   /**
@@ -45,19 +46,27 @@ interface IoredisLike {
 
 /** The parts of a node-redis v5 client the store uses. */
 interface NodeRedisClientLike {
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(args: string[], options?: typeof AS_BYTES): Promise<unknown>;
   readonly isReady: boolean;
 }
 
 /** The parts of a node-redis v5 cluster the store uses. */
 interface NodeRedisClusterLike {
-  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: typeof AS_BYTES,
+  ): Promise<unknown>;
   readonly isOpen: boolean;
   readonly masters: unknown;
 }
 
 /** Any client the store accepts. Typed loosely so importing the store never imports a driver. */
 export type RedisClientLike = object;
+
+/** node-redis command options for replies whose strings stay Buffers (36: RESP's `$`, a blob string). */
+const AS_BYTES = { typeMapping: { 36: Buffer } };
 
 /** Statuses in which ioredis would only queue a command, not send it. */
 const IOREDIS_DOWN = new Set(['reconnecting', 'close', 'end']);
@@ -97,6 +106,7 @@ export function driverFor(client: RedisClientLike): RedisDriver {
       kind: 'node-redis',
       cluster: true,
       send,
+      sendForBytes: (key, args) => cluster.sendCommand(key, false, args, AS_BYTES),
       pipeline: sentTogether(send),
       connected: () => cluster.isOpen,
     };
@@ -108,6 +118,7 @@ export function driverFor(client: RedisClientLike): RedisDriver {
       kind: 'node-redis',
       cluster: false,
       send,
+      sendForBytes: (_key, args) => nr.sendCommand(args, AS_BYTES),
       pipeline: sentTogether(send),
       connected: () => nr.isReady,
     };
