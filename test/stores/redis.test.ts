@@ -48,6 +48,19 @@ storeConformance('RedisStore (node-redis)', {
   },
 });
 
+// RESP3: HGETALL answers a map, scripts' replies come typed; the store must read both.
+let nr3: ReturnType<typeof createClient>;
+storeConformance('RedisStore (node-redis, RESP3)', {
+  create: async () => {
+    nr3 = createClient({ url: REDIS_URL, RESP: 3 });
+    await nr3.connect();
+    return new RedisStore({ client: nr3, prefix: `sk-test:${runId}nr3:` });
+  },
+  teardown: async () => {
+    await nr3.quit();
+  },
+});
+
 /**
  * Wraps an ioredis or node-redis client so the test sees every command the store sends (the
  * server is real), and its round trips: commands sent in one synchronous stretch go out
