@@ -65,16 +65,20 @@ storeConformance('RedisStore (node-redis, RESP3)', {
  * Wraps an ioredis or node-redis client so the test sees every command the store sends (the
  * server is real), and its round trips: commands sent in one synchronous stretch go out
  * together and wait for their replies once. `before` runs ahead of each command, on the
- * same connection.
+ * same connection. `commands` and `trips` give command names in uppercase; `names` keeps
+ * every name as the store sent it.
  */
 function recording<C extends object>(
   client: C,
   before?: (command: string[], send: (args: string[]) => unknown) => void,
-): { client: C; commands: string[][]; trips: string[][][] } {
+): { client: C; commands: string[][]; trips: string[][][]; names: string[] } {
   const commands: string[][] = [];
   const trips: string[][][] = [];
+  const names: string[] = [];
   let open: string[][] | undefined;
-  const note = (command: string[]) => {
+  const note = (sent: string[]) => {
+    names.push(sent[0] as string);
+    const command = [(sent[0] as string).toUpperCase(), ...sent.slice(1)];
     commands.push(command);
     if (open === undefined) {
       open = [];
@@ -110,7 +114,7 @@ function recording<C extends object>(
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { client: proxy, commands, trips };
+  return { client: proxy, commands, trips, names };
 }
 
 describe('RedisStore on a real Redis', () => {
@@ -327,6 +331,11 @@ describe('RedisStore on a real Redis', () => {
       await sessions.listByUser(`u-rt-${kind}`);
       await sessions.destroyByUser(`u-rt-${kind}`);
       assert.ok(rec.commands.every((c) => !/^(SCAN|KEYS)$/i.test(c[0]!)));
+      // ioredis gets its names in lowercase (it lowercases each name several times per
+      // command), except HGETALL, whose lowercase name makes it turn the reply into an object.
+      const expected = (name: string) =>
+        kind === 'node-redis' || name.toUpperCase() === 'HGETALL' ? name.toUpperCase() : name.toLowerCase();
+      assert.deepEqual(rec.names, rec.names.map(expected), 'command names as each client reads them fastest');
       // SECURITY 6: Redis sees a hash of the id, never the id the cookie carries.
       const id = cookie.split('=')[1]!;
       const all = await client.call('HGETALL', `${prefix}s:${sessions.keyOf(inc)}`);
