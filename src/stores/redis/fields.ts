@@ -185,8 +185,8 @@ export function contentUpdate(
 
 /**
  * Rebuilds a record from an HGETALL reply: a flat [field, value, ...] array of strings, or of
- * Buffers (ioredis's `callBuffer`, which the store uses to skip a string per field), or a
- * Map / object (RESP3, or a client that transforms replies). Undefined when the hash is
+ * Buffers (the store's load asks for them: see RedisDriver.sendForBytes), or a Map / object
+ * (RESP3, or a client that transforms replies). Undefined when the hash is
  * empty or not ours. Every load goes through here, so fields are told apart by their first
  * character and the times are read in place, without intermediate objects.
  */
