@@ -12,7 +12,15 @@ import { SessionError } from '../core/errors.js';
 import type { Change, SessionInfo, SessionRecord, Store } from '../core/store.js';
 import { CircuitBreaker, type CircuitState, validateBreakerOptions } from './redis/circuit-breaker.js';
 import { type RedisClientLike, type RedisDriver, driverFor } from './redis/driver.js';
-import { allFields, contentUpdate, fromReply, movingTimes, parseTimes, updateArguments } from './redis/fields.js';
+import {
+  allFields,
+  clientOf,
+  contentUpdate,
+  fromReply,
+  movingTimes,
+  parseTimes,
+  updateArguments,
+} from './redis/fields.js';
 import { ClusterIndex } from './redis/cluster-index.js';
 import {
   createScript,
@@ -275,7 +283,10 @@ export class RedisStore implements Store {
         lastSeenAt: moving[0],
         expiresAt: moving[1],
       };
-      if (a || ip) {
+      // The client rides in `c`; hashes of the older layout keep it in `a` and `i`.
+      const client = clientOf(c!);
+      if (client) info.client = client;
+      else if (a || ip) {
         info.client = {};
         if (a) info.client.userAgent = a;
         if (ip) info.client.ip = ip;

@@ -143,11 +143,9 @@ describe('RedisStore on a real Redis', () => {
     assert.equal(Number(await client.call('PEXPIRETIME', `${prefix}s:${k}`)), r.expiresAt);
     const hash = await client.hgetall(`${prefix}s:${k}`);
     assert.deepEqual(hash, {
-      c: `${r.createdAt} ${r.deadline}`,
+      c: `${r.createdAt} ${r.deadline}\n192.0.2.1\nUA`,
       t: `${r.lastSeenAt} ${r.expiresAt}`,
       u: 'u-layout',
-      a: 'UA',
-      i: '192.0.2.1',
       '.n': '1',
       '.name': '"ada"',
     });
@@ -156,7 +154,38 @@ describe('RedisStore on a real Redis', () => {
     await store.touch(k, r.expiresAt + 7000, r.lastSeenAt + 7000);
     assert.equal(Number(await client.call('PEXPIRETIME', `${prefix}s:${k}`)), r.expiresAt + 7000);
     assert.equal(await client.hget(`${prefix}s:${k}`, 't'), `${r.lastSeenAt + 7000} ${r.expiresAt + 7000}`);
-    assert.equal(await client.hget(`${prefix}s:${k}`, 'c'), `${r.createdAt} ${r.deadline}`);
+    assert.equal(await client.hget(`${prefix}s:${k}`, 'c'), `${r.createdAt} ${r.deadline}\n192.0.2.1\nUA`);
+  });
+
+  it('reads the client from the older layout (a and i), and moves it into c on the next metadata write', async () => {
+    for (const nodeRedis of [false, true]) {
+      const store = new RedisStore({ client: nodeRedis ? nrClient : client, prefix });
+      const k = key();
+      const user = `u-older-${k}`;
+      const r = record({ userId: user });
+      await store.create(k, r);
+      await client.hset(store.sessionKey(k), 'a', 'Old UA', 'i', '198.51.100.4');
+      const older = { ...r, client: { userAgent: 'Old UA', ip: '198.51.100.4' } };
+      assert.deepEqual(await store.get(k), older);
+      assert.deepEqual(
+        (await store.listByUser(user)).map((info) => info.client),
+        [older.client],
+      );
+      // A commit of data alone, with the times as loaded, is one HSET: the metadata stays as it is.
+      const dataOnly = change({ n: 2 }, [], { meta: false, times: false });
+      assert.equal(await store.update(k, { ...older, data: { ...r.data, n: 2 } }, dataOnly), true);
+      assert.equal(await client.hget(store.sessionKey(k), 'a'), 'Old UA');
+      const moved = { ...older, data: { ...r.data, n: 2 }, persistent: true };
+      assert.equal(await store.update(k, moved, change({})), true);
+      const hash = await client.hgetall(store.sessionKey(k));
+      assert.equal(hash.c, `${r.createdAt} ${r.deadline}\n198.51.100.4\nOld UA`);
+      assert.deepEqual([hash.a, hash.i], [undefined, undefined]);
+      assert.deepEqual(await store.get(k), moved);
+      assert.deepEqual(
+        (await store.listByUser(user)).map((info) => info.client),
+        [older.client],
+      );
+    }
   });
 
   it('a hash without well-formed times (an older layout, a stray write) is no session, and no list entry', async () => {
@@ -215,7 +244,10 @@ describe('RedisStore on a real Redis', () => {
     const signedIn = { ...r, userId: 'u-meta', persistent: true, client: { userAgent: 'UA', ip: '192.0.2.9' } };
     assert.equal(await store.update(k, signedIn, change({})), true);
     let h = await hash();
-    assert.deepEqual([h.u, h.p, h.a, h.i], ['u-meta', '1', 'UA', '192.0.2.9']);
+    assert.deepEqual(
+      [h.u, h.p, h.c, h.a, h.i],
+      ['u-meta', '1', `${r.createdAt} ${r.deadline}\n192.0.2.9\nUA`, undefined, undefined],
+    );
     assert.equal(Number(await client.zscore(`${prefix}u:u-meta`, k)), r.deadline);
     const later = { ...signedIn, lastSeenAt: r.lastSeenAt + 5, expiresAt: r.expiresAt + 5 };
     assert.equal(await store.update(k, later, change({ b: 3 })), true);
@@ -225,9 +257,9 @@ describe('RedisStore on a real Redis', () => {
       [
         'u-meta',
         '1',
-        'UA',
-        '192.0.2.9',
-        `${r.createdAt} ${r.deadline}`,
+        undefined,
+        undefined,
+        `${r.createdAt} ${r.deadline}\n192.0.2.9\nUA`,
         `${later.lastSeenAt} ${later.expiresAt}`,
         '1',
         '3',
@@ -236,7 +268,7 @@ describe('RedisStore on a real Redis', () => {
     const { userId: _u, persistent: _p, client: _c, ...signedOut } = later;
     assert.equal(await store.update(k, signedOut, change({})), true);
     h = await hash();
-    assert.deepEqual([h.u, h.p, h.a, h.i], [undefined, undefined, undefined, undefined]);
+    assert.deepEqual([h.u, h.p, h.c], [undefined, undefined, `${r.createdAt} ${r.deadline}`]);
     assert.equal(await client.zscore(`${prefix}u:u-meta`, k), null, 'left the user index');
     const cleared = { ...signedOut, data: { c: 4 } };
     assert.equal(await store.update(k, cleared, { ...change({}), cleared: true }), true);

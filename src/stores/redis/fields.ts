@@ -6,8 +6,11 @@
  * The four times share two fields, split by what writes them: `c` holds createdAt and
  * deadline, written by create and by the update script only (so a hash without `c` is no
  * session: see RedisStore's data-only update), `t` holds lastSeenAt and expiresAt, written by
- * every commit and touch. Fewer fields make a smaller HGETALL reply, and the client pays for
- * each string in it.
+ * every commit and touch. The client (IP and user agent) changes only when `c` is written, so
+ * it rides in `c` after the times: `<createdAt> <deadline>\n<ip>\n<userAgent>`. Fewer fields
+ * make a smaller HGETALL reply, and the client pays for each string in it. An IP holding a
+ * newline, which no HTTP request can carry, would not split back out: such a client keeps
+ * the fields `a` and `i` of the older layout, which loads still read.
  */
 import type { Codec } from '../../core/codec.js';
 import { setOwn } from '../../core/own.js';
@@ -19,21 +22,35 @@ export const DATA_PREFIX = '.';
 const OPTIONAL_META = ['u', 'p', 'a', 'i'] as const;
 
 function optionalMeta(record: SessionRecord): Record<(typeof OPTIONAL_META)[number], string | undefined> {
+  const apart = clientApart(record);
   return {
     u: record.userId,
     p: record.persistent ? '1' : undefined,
-    a: record.client?.userAgent,
-    i: record.client?.ip,
+    a: apart ? record.client?.userAgent : undefined,
+    i: apart ? record.client?.ip : undefined,
   };
+}
+
+/** The record's client goes in the fields `a` and `i` instead of in `c` (see the top). */
+function clientApart(record: SessionRecord): boolean {
+  return record.client?.ip?.includes('\n') === true;
 }
 
 function hasFlash(record: SessionRecord): boolean {
   return record.flash !== undefined && Object.keys(record.flash).length > 0;
 }
 
-/** The value of field `c`: createdAt and deadline, epoch ms, space-separated. */
-export function fixedTimes(record: SessionRecord): string {
-  return `${record.createdAt} ${record.deadline}`;
+/**
+ * The value of field `c`: createdAt and deadline, epoch ms, space-separated, then the client
+ * when the record has one: a newline, the IP, a newline, the user agent ('' for either when
+ * absent).
+ */
+export function fixedValue(record: SessionRecord): string {
+  const times = `${record.createdAt} ${record.deadline}`;
+  const client = record.client;
+  if (client === undefined || (client.ip === undefined && client.userAgent === undefined) || clientApart(record))
+    return times;
+  return `${times}\n${client.ip ?? ''}\n${client.userAgent ?? ''}`;
 }
 
 /** The value of field `t`: lastSeenAt and expiresAt, epoch ms, space-separated. */
@@ -43,18 +60,28 @@ export function movingTimes(lastSeenAt: number, expiresAt: number): string {
 
 /** The two numbers of a `c` or `t` value, or undefined when it is not one. */
 export function parseTimes(value: string): [number, number] | undefined {
-  return readTimes(value) ? [pair[0] as number, pair[1] as number] : undefined;
+  return readTimes(value) >= 0 ? [pair[0] as number, pair[1] as number] : undefined;
+}
+
+/** The client a `c` value carries after its times, or undefined when it carries none. */
+export function clientOf(value: string): SessionRecord['client'] {
+  const end = value.indexOf('\n');
+  if (end < 0) return undefined;
+  const record: SessionRecord = { data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, deadline: 0 };
+  setClient(record, value, end + 1);
+  return record.client;
 }
 
 /** Where `readTimes` leaves the two numbers it read (no array per call). */
 const pair = new Float64Array(2);
 
 /**
- * Reads the two numbers of a `c` or `t` value into `pair`; false when it is not two
- * numbers. Times are whole milliseconds, so plain digits are read in one pass (Number() of
- * two slices costs about twice as much); anything else goes through Number().
+ * Reads the two numbers of a `c` or `t` value into `pair`. They end at the value's end or at
+ * a newline (what follows is `c`'s client); answers where they end, or -1 when they are not
+ * two numbers. Times are whole milliseconds, so plain digits are read in one pass (Number()
+ * of two slices costs about twice as much); anything else goes through Number().
  */
-function readTimes(value: string): boolean {
+function readTimes(value: string): number {
   const length = value.length;
   let first = 0;
   let i = 0;
@@ -65,19 +92,23 @@ function readTimes(value: string): boolean {
   }
   if (i === 0 || i > 15 || i > length - 2 || value.charCodeAt(i) !== 32) return readTimesSlowly(value);
   let second = 0;
-  for (let j = i + 1; j < length; j++) {
+  let j = i + 1;
+  for (; j < length; j++) {
     const digit = value.charCodeAt(j) - 48;
-    if (digit < 0 || digit > 9) return readTimesSlowly(value);
+    if (digit < 0 || digit > 9) break;
     second = second * 10 + digit;
   }
-  if (length - i - 1 > 15) return readTimesSlowly(value);
+  if (j === i + 1 || j - i - 1 > 15 || (j < length && value.charCodeAt(j) !== NEWLINE)) return readTimesSlowly(value);
   pair[0] = first;
   pair[1] = second;
-  return true;
+  return j;
 }
 
-/** `readTimes` over the bytes of a value (a Buffer reply), with the same answers. */
-function readTimeBytes(value: Buffer): boolean {
+/**
+ * `readTimes` over the bytes of a value (a Buffer reply), for plain digits only: -1 for
+ * anything else, which the caller then reads as a string.
+ */
+function readTimeBytes(value: Buffer): number {
   const length = value.length;
   let first = 0;
   let i = 0;
@@ -86,34 +117,37 @@ function readTimeBytes(value: Buffer): boolean {
     if (digit < 0 || digit > 9) break;
     first = first * 10 + digit;
   }
-  if (i === 0 || i > 15 || i > length - 2 || value[i] !== 32) return readTimesSlowly(value.toString());
+  if (i === 0 || i > 15 || i > length - 2 || value[i] !== 32) return -1;
   let second = 0;
-  for (let j = i + 1; j < length; j++) {
+  let j = i + 1;
+  for (; j < length; j++) {
     const digit = (value[j] as number) - 48;
-    if (digit < 0 || digit > 9) return readTimesSlowly(value.toString());
+    if (digit < 0 || digit > 9) break;
     second = second * 10 + digit;
   }
-  if (length - i - 1 > 15) return readTimesSlowly(value.toString());
+  if (j === i + 1 || j - i - 1 > 15 || (j < length && value[j] !== NEWLINE)) return -1;
   pair[0] = first;
   pair[1] = second;
-  return true;
+  return j;
 }
 
 /** `readTimes` for values that are not two runs of at most 15 digits. */
-function readTimesSlowly(value: string): boolean {
+function readTimesSlowly(value: string): number {
+  const newline = value.indexOf('\n');
+  const end = newline < 0 ? value.length : newline;
   const space = value.indexOf(' ');
-  if (space < 1 || space === value.length - 1) return false;
+  if (space < 1 || space >= end - 1) return -1;
   const first = Number(value.slice(0, space));
-  const second = Number(value.slice(space + 1));
-  if (!(Number.isFinite(first) && Number.isFinite(second))) return false;
+  const second = Number(value.slice(space + 1, end));
+  if (!(Number.isFinite(first) && Number.isFinite(second))) return -1;
   pair[0] = first;
   pair[1] = second;
-  return true;
+  return end;
 }
 
 /** Every field of the record, as flat field/value pairs. */
 export function allFields(record: SessionRecord, codec: Codec): string[] {
-  const out = ['c', fixedTimes(record), 't', movingTimes(record.lastSeenAt, record.expiresAt)];
+  const out = ['c', fixedValue(record), 't', movingTimes(record.lastSeenAt, record.expiresAt)];
   const meta = optionalMeta(record);
   for (const field of OPTIONAL_META) {
     const value = meta[field];
@@ -131,16 +165,18 @@ function pushContent(out: string[], record: SessionRecord, codec: Codec): void {
 
 /**
  * The update script's arguments after `cleared`: persistent, userAgent and ip by position
- * ('' when absent; userId and the expiry times travel earlier), the values of `c` and `t`,
+ * ('' when absent or carried in `c`, so the script deletes the older layout's `a` and `i`;
+ * userId and the expiry times travel earlier), the values of `c` and `t`,
  * then the data and flash fields to delete (count first) and the field/value pairs to write.
  * A cleared session writes its flashes and data after the script has emptied the hash.
  */
 export function updateArguments(record: SessionRecord, change: Change, codec: Codec): string[] {
+  const meta = optionalMeta(record);
   const out = [
-    record.persistent ? '1' : '',
-    record.client?.userAgent ?? '',
-    record.client?.ip ?? '',
-    fixedTimes(record),
+    meta.p ?? '',
+    meta.a ?? '',
+    meta.i ?? '',
+    fixedValue(record),
     movingTimes(record.lastSeenAt, record.expiresAt),
   ];
   if (change.cleared) {
@@ -221,8 +257,8 @@ function readStrings(flat: unknown[], record: SessionRecord, codec: Codec): numb
     if (first === DATA_PREFIX_CODE) setOwn(record.data, field.slice(1), codec.decode(value));
     else if (field.length !== 1) continue;
     else if (first === C || first === T) {
-      if (!readTimes(value)) return 0;
-      found |= setTimes(record, first);
+      if (!readTimeField(record, first, value)) return 0;
+      found |= first === C ? CREATED : MOVING;
     } else setMeta(record, first, value, codec);
   }
   return found;
@@ -238,8 +274,14 @@ function readBytes(flat: Uint8Array[], record: SessionRecord, codec: Codec): num
     if (first === DATA_PREFIX_CODE) setOwn(record.data, field.toString(undefined, 1), codec.decode(value.toString()));
     else if (field.length !== 1) continue;
     else if (first === C || first === T) {
-      if (!readTimeBytes(value)) return 0;
-      found |= setTimes(record, first);
+      const end = readTimeBytes(value);
+      if (end < 0) {
+        if (!readTimeField(record, first, value.toString())) return 0;
+      } else {
+        setTimes(record, first);
+        if (first === C && end < value.length) setClient(record, value.toString(undefined, end + 1), 0);
+      }
+      found |= first === C ? CREATED : MOVING;
     } else setMeta(record, first as number, value.toString(), codec);
   }
   return found;
@@ -248,18 +290,40 @@ function readBytes(flat: Uint8Array[], record: SessionRecord, codec: Codec): num
 const DATA_PREFIX_CODE = DATA_PREFIX.charCodeAt(0);
 const C = 'c'.charCodeAt(0);
 const T = 't'.charCodeAt(0);
+const NEWLINE = 10;
 const [F, U, P, A, I] = [...'fupai'].map((letter) => letter.charCodeAt(0));
 
-/** Moves the times `readTimes` left in `pair` into the record; answers the `found` bit. */
-function setTimes(record: SessionRecord, field: number): number {
+/** Reads a `c` or `t` value into the record, `c`'s client included; false when malformed. */
+function readTimeField(record: SessionRecord, field: number, value: string): boolean {
+  const end = readTimes(value);
+  if (end < 0) return false;
+  setTimes(record, field);
+  if (field === C && end < value.length) setClient(record, value, end + 1);
+  return true;
+}
+
+/** Moves the times `readTimes` left in `pair` into the record. */
+function setTimes(record: SessionRecord, field: number): void {
   if (field === C) {
     record.createdAt = pair[0] as number;
     record.deadline = pair[1] as number;
-    return CREATED;
+  } else {
+    record.lastSeenAt = pair[0] as number;
+    record.expiresAt = pair[1] as number;
   }
-  record.lastSeenAt = pair[0] as number;
-  record.expiresAt = pair[1] as number;
-  return MOVING;
+}
+
+/** Sets the client from `<ip>\n<userAgent>` starting at `from` ('' is absent). */
+function setClient(record: SessionRecord, value: string, from: number): void {
+  let split = value.indexOf('\n', from);
+  if (split < 0) split = value.length;
+  const ip = value.slice(from, split);
+  const userAgent = value.slice(split + 1);
+  if (ip === '' && userAgent === '') return;
+  const client: NonNullable<SessionRecord['client']> = {};
+  if (userAgent !== '') client.userAgent = userAgent;
+  if (ip !== '') client.ip = ip;
+  record.client = client;
 }
 
 /** Sets the optional metadata field whose one-letter name has this character code. */

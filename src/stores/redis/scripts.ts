@@ -5,8 +5,9 @@
  * passes an empty prefix on Redis Cluster, where a script may only touch one slot, and does
  * the index work itself in separate, non-atomic commands (see docs/redis.md).
  *
- * Layout: session hash `<prefix>s:<key>` (meta fields c t u p a i f, data fields `.<name>`),
- * user index `<prefix>u:<userId>` (sorted set, member = session key, score = its deadline).
+ * Layout: session hash `<prefix>s:<key>` (meta fields c t u p f, and a i in the older
+ * layout; data fields `.<name>`), user index `<prefix>u:<userId>` (sorted set, member =
+ * session key, score = its deadline).
  */
 import { Script } from './driver.js';
 
@@ -74,7 +75,8 @@ return 1
  * ARGV: prefix, member, expiresAt, deadline, userId, cap, now, cleared (1|0), persistent
  * ('1' | ''), userAgent, ip, value of c, value of t, n, n fields to delete..., field/value
  * pairs... → {1, previous userId} | {0}. The optional metadata (u p a i) travels by position
- * and is written only when it differs from what is stored, deleted only when it is stored.
+ * and is written only when it differs from what is stored, deleted only when it is stored;
+ * userAgent and ip are '' when the value of c carries them, which deletes an older `a` `i`.
  */
 export const updateScript = new Script(`${HELPERS}
 local stored = redis.call('HMGET', KEYS[1], 'c', 'u', 'p', 'a', 'i')
