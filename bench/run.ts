@@ -14,7 +14,7 @@ import { discoverMicro, discoverServers, type ServerFile } from './lib/discover.
 import { evaluateTargets } from './lib/evaluate.js';
 import { perSecond, times } from './lib/format.js';
 import { type LoadGenerator, pickLoadGenerator } from './lib/load.js';
-import { describeMachine } from './lib/machine.js';
+import { cpuTicks, describeMachine, stolenPercent } from './lib/machine.js';
 import { runMicro } from './lib/micro.js';
 import { pinServices } from './lib/pin.js';
 import { renderReport } from './lib/report.js';
@@ -100,12 +100,21 @@ for (const [group, files] of servers) {
   if (!files[0]?.baseline) log(`[${group}] no ${group}--bare-*.ts baseline: ratios will be empty`);
   // Rounds interleave the servers, so a burst of load from elsewhere hits them all alike.
   const rounds: ServerResult[][] = [];
+  const stolen: (number | undefined)[] = [];
+  const groupStart = cpuTicks();
   for (let round = 1; round <= options.rounds; round++) {
     if (options.rounds > 1) log(`[${group}] round ${round} of ${options.rounds}`);
     rounds.push([]);
+    const roundStart = cpuTicks();
     for (const file of files) rounds.at(-1)!.push(await measureServer(file, load));
+    stolen.push(stolenPercent(roundStart, cpuTicks()));
   }
   run.servers = files.map((_, i) => medianOf(rounds.map((r) => r[i]!)));
+  const percent = stolenPercent(groupStart, cpuTicks());
+  if (percent !== undefined && stolen.every((p) => p !== undefined)) {
+    run.stolen = { percent, rounds: stolen as number[] };
+    log(`[${group}] CPU time stolen by the hypervisor: ${percent}% (rounds: ${stolen.join('%, ')}%)`);
+  }
   groups.push(run);
 }
 
@@ -146,7 +155,10 @@ if (options.sessions > 1) {
 log('\nTargets:');
 for (const c of checks.filter((c) => c.status !== 'not measured')) {
   const what = c.target.kind === 'http' ? `${c.target.server} /${c.target.endpoint}` : c.target.name;
-  log(`  ${c.status.padEnd(7)} ${c.target.group}: ${what} ${times(c.ratio)} (min ${c.target.min}x ${c.againstName})`);
+  const spread = c.rounds ? `, rounds ${c.rounds[0].toFixed(2)}–${c.rounds[1].toFixed(2)}` : '';
+  log(
+    `  ${c.status.padEnd(7)} ${c.target.group}: ${what} ${times(c.ratio)} (min ${c.target.min}x ${c.againstName}${spread})`,
+  );
 }
 log(`  (${checks.filter((c) => c.status === 'not measured').length} not measured)`);
 if (options.sessions === 1) log('Wrote BENCHMARKS.md and bench/chart.svg');

@@ -1,5 +1,13 @@
 /** Checks the targets table against a set of results. */
-import { baselineOf, type EndpointResult, type GroupRun, type MicroRun, type Results, ratio } from './results.js';
+import {
+  baselineOf,
+  type EndpointResult,
+  type GroupRun,
+  type MicroRun,
+  type Results,
+  ratio,
+  roundRatios,
+} from './results.js';
 import type { Target } from './targets.js';
 
 export type TargetStatus = 'pass' | 'FAIL' | 'not measured' | 'invalid';
@@ -9,6 +17,8 @@ export interface TargetCheck {
   /** What `against` resolved to (the baseline's name for 'baseline'). */
   againstName: string;
   ratio?: number;
+  /** With several rounds: the lowest and highest round's ratio. */
+  rounds?: [number, number];
   status: TargetStatus;
   /** The run was a --quick smoke run: the figure says little. */
   quick: boolean;
@@ -39,10 +49,13 @@ function checkHttp(target: Target & { kind: 'http' }, run: GroupRun | undefined)
   const value = ratio(subject, base, target.endpoint);
   const quick = run?.quick ?? false;
   if (value === undefined) return { target, againstName, status: 'not measured', quick };
+  const each = roundRatios(subject, base, target.endpoint);
+  const found = { target, againstName, ratio: value, quick };
+  const measured = each.length > 1 ? { ...found, rounds: [each[0], each.at(-1)] as [number, number] } : found;
   if (isSuspect(subject?.[target.endpoint]) || isSuspect(base?.[target.endpoint])) {
-    return { target, againstName, ratio: value, status: 'invalid', quick };
+    return { ...measured, status: 'invalid' };
   }
-  return { target, againstName, ratio: value, status: value >= target.min ? 'pass' : 'FAIL', quick };
+  return { ...measured, status: value >= target.min ? 'pass' : 'FAIL' };
 }
 
 function checkMicro(target: Target & { kind: 'micro' }, runs: MicroRun[]): TargetCheck {

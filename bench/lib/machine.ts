@@ -1,4 +1,5 @@
 /** Facts about the machine a run happened on, printed at the top of BENCHMARKS.md. */
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { pinning } from './pin.js';
 
@@ -24,4 +25,31 @@ export function describeMachine(): Machine {
     loadAtStart: Math.round(loadavg()[0] * 100) / 100,
     pinning: pinning(),
   };
+}
+
+/** The machine's CPU time so far, and the part of it stolen by the hypervisor, in ticks. */
+export interface CpuTicks {
+  steal: number;
+  total: number;
+}
+
+/** Reads the first line of /proc/stat; undefined where there is none (not Linux). */
+export function cpuTicks(): CpuTicks | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const fields = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal guest guest_nice: guest time is
+    // already counted in user and nice.
+    if (fields.length < 8 || fields.some((n) => !Number.isFinite(n))) return undefined;
+    const total = fields.slice(0, 8).reduce((sum, n) => sum + n, 0);
+    return { steal: fields[7] as number, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stolen share of the CPU time between two readings, in percent (rounded to 0.1). */
+export function stolenPercent(from: CpuTicks | undefined, to: CpuTicks | undefined): number | undefined {
+  if (!from || !to || to.total <= from.total) return undefined;
+  return Math.round((1000 * (to.steal - from.steal)) / (to.total - from.total)) / 10;
 }

@@ -4,6 +4,7 @@ import { isSuspect } from './evaluate.js';
 import { perSecond, times, utc } from './format.js';
 import {
   baselineOf,
+  type Endpoint,
   type EndpointResult,
   endpoints,
   type GroupRun,
@@ -11,6 +12,7 @@ import {
   type MicroRun,
   type Results,
   ratio,
+  roundRatios,
   type ServerResult,
 } from './results.js';
 
@@ -66,18 +68,20 @@ export function renderReport(results: Results, checks: TargetCheck[], context: R
 }
 
 function renderTargets(checks: TargetCheck[]): string[] {
-  const rows = checks.map(({ target, againstName, ratio: value, status, quick }) => {
+  const rows = checks.map(({ target, againstName, ratio: value, rounds, status, quick }) => {
     const what =
       target.kind === 'http'
         ? `${target.group}: ${target.server} /${target.endpoint} ≥ ${target.min}x ${againstName}`
         : `${target.group}: ${target.name} ≥ ${target.min}x ${againstName} (micro)`;
     const note = [target.note, quick ? 'smoke run' : undefined].filter(Boolean).join('; ');
-    return `| ${target.issue} | ${what} | ${times(value)} | ${status === 'FAIL' ? '**FAIL**' : status} | ${note} |`;
+    const spread = rounds ? ` (${rounds[0].toFixed(2)}–${rounds[1].toFixed(2)})` : '';
+    return `| ${target.issue} | ${what} | ${times(value)}${spread} | ${status === 'FAIL' ? '**FAIL**' : status} | ${note} |`;
   });
   return [
     '## Targets',
     '',
-    'Ratios measured in the same run. "not measured": the servers or entries do not exist yet or failed;',
+    'Ratios measured in the same run; in brackets, the lowest and highest round. "not measured": the',
+    'servers or entries do not exist yet or failed;',
     '"invalid": more than 1% of requests failed, so the figure is not a throughput.',
     '',
     '| Issue | Target | Measured | Result | Note |',
@@ -107,6 +111,7 @@ function renderGroups(groups: GroupRun[]): string[] {
         `${run.rounds > 1 ? `median of ${run.rounds} rounds, ` : ''}` +
         `${run.loadGenerator}${run.quick ? ' — **smoke run, not a measurement**' : ''}. Command: \`${run.command}\``,
       '',
+      ...stolenLine(run),
       '| Server | /read req/s | × baseline | /inc req/s | × baseline | p99 /read | p99 /inc | Notes |',
       '|---|---:|---:|---:|---:|---:|---:|---|',
       ...run.servers.map((s) => serverRow(s, base)),
@@ -118,13 +123,28 @@ function renderGroups(groups: GroupRun[]): string[] {
 
 function serverRow(s: ServerResult, base: ServerResult | undefined): string {
   const name = s.baseline ? `**${s.server}** (baseline)` : s.server;
-  const cells = endpoints.flatMap((e) => [s[e] ? perSecond(s[e].rps) : '—', times(ratio(s, base, e))]);
+  const cells = endpoints.flatMap((e) => [s[e] ? perSecond(s[e].rps) : '—', withRounds(s, base, e)]);
   const p99 = endpoints.map((e) => (s[e]?.p99Ms === undefined ? '—' : `${s[e].p99Ms.toFixed(1)} ms`));
   const notes = [s.failed ? `failed: ${s.failed}` : '', ...endpoints.map((e) => errorNote(e, s[e]))]
     .filter(Boolean)
     .join('; ')
     .replaceAll('|', '\\|');
   return `| ${name} | ${cells.join(' | ')} | ${p99.join(' | ')} | ${notes} |`;
+}
+
+/** The ratio, and with several rounds its lowest and highest round: `0.91x (0.85–0.97)`. */
+function withRounds(s: ServerResult, base: ServerResult | undefined, endpoint: Endpoint): string {
+  const value = times(ratio(s, base, endpoint));
+  const rounds = s === base ? [] : roundRatios(s, base, endpoint);
+  if (rounds.length < 2) return value;
+  return `${value} (${(rounds[0] as number).toFixed(2)}–${(rounds.at(-1) as number).toFixed(2)})`;
+}
+
+function stolenLine(run: GroupRun): string[] {
+  if (!run.stolen) return [];
+  const { percent, rounds } = run.stolen;
+  const each = rounds.length > 1 ? ` (rounds: ${rounds.map((p) => `${p}%`).join(', ')})` : '';
+  return [`CPU time stolen by the hypervisor while the group ran: ${percent}%${each}.`, ''];
 }
 
 function errorNote(endpoint: string, result: EndpointResult | undefined): string {

@@ -48,6 +48,13 @@ export interface GroupRun {
   quick: boolean;
   loadGenerator: string;
   servers: ServerResult[];
+  /**
+   * Share of the machine's CPU time the hypervisor gave to other guests while this group
+   * ran (steal time in /proc/stat), in percent, in all and round by round. Absent where the
+   * kernel does not report it. A few percent make ratios wander; tens of percent make them
+   * say little.
+   */
+  stolen?: { percent: number; rounds: number[] };
 }
 
 /** One line printed by a bench/micro/*.ts file. */
@@ -116,6 +123,18 @@ export function ratio(
   b: ServerResult | undefined,
   endpoint: Endpoint,
 ): number | undefined {
+  const pairs = roundRatios(a, b, endpoint);
+  if (pairs.length > 0) {
+    const middle = pairs.length >> 1;
+    return pairs.length % 2 === 1 ? pairs[middle] : ((pairs[middle - 1] as number) + (pairs[middle] as number)) / 2;
+  }
+  const x = a?.[endpoint]?.rps;
+  const y = b?.[endpoint]?.rps;
+  return x !== undefined && y !== undefined && y > 0 ? x / y : undefined;
+}
+
+/** a ÷ b for one endpoint round by round, smallest first; empty without rounds on both sides. */
+export function roundRatios(a: ServerResult | undefined, b: ServerResult | undefined, endpoint: Endpoint): number[] {
   const pairs: number[] = [];
   const ra = a?.roundRps;
   const rb = b?.roundRps;
@@ -126,14 +145,7 @@ export function ratio(
       if (x !== undefined && y !== undefined && y > 0) pairs.push(x / y);
     }
   }
-  if (pairs.length > 0) {
-    pairs.sort((p, q) => p - q);
-    const middle = pairs.length >> 1;
-    return pairs.length % 2 === 1 ? pairs[middle] : ((pairs[middle - 1] as number) + (pairs[middle] as number)) / 2;
-  }
-  const x = a?.[endpoint]?.rps;
-  const y = b?.[endpoint]?.rps;
-  return x !== undefined && y !== undefined && y > 0 ? x / y : undefined;
+  return pairs.sort((p, q) => p - q);
 }
 
 /** Items by their `group` field, in first-seen order. */
