@@ -12,7 +12,7 @@ import { parseBenchArgs } from './lib/args.js';
 import { renderChart } from './lib/chart.js';
 import { discoverMicro, discoverServers, type ServerFile } from './lib/discover.js';
 import { evaluateTargets } from './lib/evaluate.js';
-import { perSecond, times } from './lib/format.js';
+import { perSecond, spread, times } from './lib/format.js';
 import { type LoadGenerator, pickLoadGenerator } from './lib/load.js';
 import { cpuTicks, describeMachine, stolenPercent } from './lib/machine.js';
 import { runMicro } from './lib/micro.js';
@@ -155,9 +155,8 @@ if (options.sessions > 1) {
 log('\nTargets:');
 for (const c of checks.filter((c) => c.status !== 'not measured')) {
   const what = c.target.kind === 'http' ? `${c.target.server} /${c.target.endpoint}` : c.target.name;
-  const spread = c.rounds ? `, rounds ${c.rounds[0].toFixed(2)}–${c.rounds[1].toFixed(2)}` : '';
   log(
-    `  ${c.status.padEnd(7)} ${c.target.group}: ${what} ${times(c.ratio)} (min ${c.target.min}x ${c.againstName}${spread})`,
+    `  ${c.status.padEnd(7)} ${c.target.group}: ${what} ${times(c.ratio)}${spread(c.rounds)} (min ${c.target.min}x ${c.againstName})`,
   );
 }
 log(`  (${checks.filter((c) => c.status === 'not measured').length} not measured)`);

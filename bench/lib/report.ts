@@ -1,7 +1,7 @@
 /** Writes BENCHMARKS.md from the merged results and the target checks. */
 import type { TargetCheck } from './evaluate.js';
 import { isSuspect } from './evaluate.js';
-import { perSecond, times, utc } from './format.js';
+import { perSecond, spread, times, utc } from './format.js';
 import {
   baselineOf,
   type Endpoint,
@@ -74,8 +74,7 @@ function renderTargets(checks: TargetCheck[]): string[] {
         ? `${target.group}: ${target.server} /${target.endpoint} ≥ ${target.min}x ${againstName}`
         : `${target.group}: ${target.name} ≥ ${target.min}x ${againstName} (micro)`;
     const note = [target.note, quick ? 'smoke run' : undefined].filter(Boolean).join('; ');
-    const spread = rounds ? ` (${rounds[0].toFixed(2)}–${rounds[1].toFixed(2)})` : '';
-    return `| ${target.issue} | ${what} | ${times(value)}${spread} | ${status === 'FAIL' ? '**FAIL**' : status} | ${note} |`;
+    return `| ${target.issue} | ${what} | ${times(value)}${spread(rounds)} | ${status === 'FAIL' ? '**FAIL**' : status} | ${note} |`;
   });
   return [
     '## Targets',
@@ -134,10 +133,7 @@ function serverRow(s: ServerResult, base: ServerResult | undefined): string {
 
 /** The ratio, and with several rounds its lowest and highest round: `0.91x (0.85–0.97)`. */
 function withRounds(s: ServerResult, base: ServerResult | undefined, endpoint: Endpoint): string {
-  const value = times(ratio(s, base, endpoint));
-  const rounds = s === base ? [] : roundRatios(s, base, endpoint);
-  if (rounds.length < 2) return value;
-  return `${value} (${(rounds[0] as number).toFixed(2)}–${(rounds.at(-1) as number).toFixed(2)})`;
+  return times(ratio(s, base, endpoint)) + (s === base ? '' : spread(roundRatios(s, base, endpoint)));
 }
 
 function stolenLine(run: GroupRun): string[] {
