@@ -17,8 +17,8 @@ export interface TargetCheck {
   /** What `against` resolved to (the baseline's name for 'baseline'). */
   againstName: string;
   ratio?: number;
-  /** With several rounds: the lowest and highest round's ratio. */
-  rounds?: [number, number];
+  /** Each round's ratio, when the run had rounds. */
+  rounds?: number[];
   status: TargetStatus;
   /** The run was a --quick smoke run: the figure says little. */
   quick: boolean;
@@ -49,9 +49,7 @@ function checkHttp(target: Target & { kind: 'http' }, run: GroupRun | undefined)
   const value = ratio(subject, base, target.endpoint);
   const quick = run?.quick ?? false;
   if (value === undefined) return { target, againstName, status: 'not measured', quick };
-  const each = roundRatios(subject, base, target.endpoint);
-  const found = { target, againstName, ratio: value, quick };
-  const measured = each.length > 1 ? { ...found, rounds: [each[0], each.at(-1)] as [number, number] } : found;
+  const measured = { target, againstName, ratio: value, rounds: roundRatios(subject, base, target.endpoint), quick };
   if (isSuspect(subject?.[target.endpoint]) || isSuspect(base?.[target.endpoint])) {
     return { ...measured, status: 'invalid' };
   }

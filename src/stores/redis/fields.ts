@@ -66,10 +66,7 @@ export function parseTimes(value: string): [number, number] | undefined {
 /** The client a `c` value carries after its times, or undefined when it carries none. */
 export function clientOf(value: string): SessionRecord['client'] {
   const end = value.indexOf('\n');
-  if (end < 0) return undefined;
-  const record: SessionRecord = { data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, deadline: 0 };
-  setClient(record, value, end + 1);
-  return record.client;
+  return end < 0 ? undefined : clientFrom(value, end + 1);
 }
 
 /** Where `readTimes` leaves the two numbers it read (no array per call). */
@@ -313,17 +310,22 @@ function setTimes(record: SessionRecord, field: number): void {
   }
 }
 
-/** Sets the client from `<ip>\n<userAgent>` starting at `from` ('' is absent). */
-function setClient(record: SessionRecord, value: string, from: number): void {
+/** The client in `<ip>\n<userAgent>` from `from` on ('' is absent), or undefined when both are. */
+function clientFrom(value: string, from: number): SessionRecord['client'] {
   let split = value.indexOf('\n', from);
   if (split < 0) split = value.length;
   const ip = value.slice(from, split);
   const userAgent = value.slice(split + 1);
-  if (ip === '' && userAgent === '') return;
+  if (ip === '' && userAgent === '') return undefined;
   const client: NonNullable<SessionRecord['client']> = {};
   if (userAgent !== '') client.userAgent = userAgent;
   if (ip !== '') client.ip = ip;
-  record.client = client;
+  return client;
+}
+
+function setClient(record: SessionRecord, value: string, from: number): void {
+  const client = clientFrom(value, from);
+  if (client) record.client = client;
 }
 
 /** Sets the optional metadata field whose one-letter name has this character code. */
