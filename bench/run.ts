@@ -11,11 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs } from './lib/args.js';
 import { renderChart } from './lib/chart.js';
 import { discoverMicro, discoverServers, type ServerFile } from './lib/discover.js';
-import { evaluateTargets } from './lib/evaluate.js';
+import { decisive, evaluateTargets } from './lib/evaluate.js';
 import { perSecond, spread, times } from './lib/format.js';
 import { type LoadGenerator, pickLoadGenerator } from './lib/load.js';
 import { cpuTicks, describeMachine, stolenPercent } from './lib/machine.js';
 import { runMicro } from './lib/micro.js';
+import { measurePair } from './lib/paired.js';
 import { pinServices } from './lib/pin.js';
 import { renderReport } from './lib/report.js';
 import {
@@ -24,13 +25,16 @@ import {
   type GroupRun,
   loadResults,
   type MicroRun,
+  median,
   mergeResults,
+  type PairedResult,
+  pairedRatios,
   type Results,
   type ServerResult,
   saveResults,
 } from './lib/results.js';
 import { startServer } from './lib/server-process.js';
-import { targets } from './lib/targets.js';
+import { pairsFor, targets } from './lib/targets.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsPath = join(root, 'bench/results/latest.json');
@@ -115,6 +119,7 @@ for (const [group, files] of servers) {
     run.stolen = { percent, rounds: stolen as number[] };
     log(`[${group}] CPU time stolen by the hypervisor: ${percent}% (rounds: ${stolen.join('%, ')}%)`);
   }
+  if (options.paired) run.paired = await measurePairs(group, files);
   groups.push(run);
 }
 
@@ -155,8 +160,10 @@ if (options.sessions > 1) {
 log('\nTargets:');
 for (const c of checks.filter((c) => c.status !== 'not measured')) {
   const what = c.target.kind === 'http' ? `${c.target.server} /${c.target.endpoint}` : c.target.name;
+  const figure = decisive(c);
   log(
-    `  ${c.status.padEnd(7)} ${c.target.group}: ${what} ${times(c.ratio)}${spread(c.rounds)} (min ${c.target.min}x ${c.againstName})`,
+    `  ${c.status.padEnd(7)} ${c.target.group}: ${what} ${times(figure?.ratio)}${spread(figure?.rounds)}` +
+      `${c.paired ? ' paired' : ''} (min ${c.target.min}x ${c.againstName})`,
   );
 }
 log(`  (${checks.filter((c) => c.status === 'not measured').length} not measured)`);
@@ -208,6 +215,34 @@ function medianOf(rounds: ServerResult[]): ServerResult {
     combined[endpoint] = measured[Math.floor((measured.length - 1) / 2)];
   }
   return combined;
+}
+
+/** --paired: each of the group's pairs (bench/lib/targets.ts), both servers at once, `--rounds` rounds. */
+async function measurePairs(group: string, files: ServerFile[]): Promise<PairedResult[]> {
+  const results: PairedResult[] = [];
+  const byName = new Map(files.map((f) => [f.server, f]));
+  for (const { server, against } of pairsFor(group, files.find((f) => f.baseline)?.server)) {
+    const a = byName.get(server);
+    const b = byName.get(against);
+    if (!a || !b) {
+      log(`[${group}] paired ${server} ÷ ${against}: no bench/servers/${group}--${a ? against : server}.ts`);
+      continue;
+    }
+    const pair = await measurePair(a, b, {
+      generator: load,
+      start: { cwd: root, env: serverEnv, sessions: options.sessions },
+      durationSec: options.durationSec,
+      warmupSec: options.warmupSec,
+      connections: options.connections,
+      rounds: options.rounds,
+    });
+    const figures = endpoints.map(
+      (e) => `/${e} ${times(median(pairedRatios(pair, e)))}${spread(pairedRatios(pair, e))}`,
+    );
+    log(`[${group}] paired ${server} ÷ ${against}: ${pair.failed ? `failed (${pair.failed})` : figures.join(', ')}`);
+    results.push(pair);
+  }
+  return results;
 }
 
 /** Writes BENCHMARKS.md (with the hand-written bench/NOTES.md, if any) and the chart. */

@@ -16,6 +16,8 @@ export interface BenchOptions {
   load: LoadGeneratorName | undefined;
   /** Sessions per server; each request carries the next one's cookie in turn. */
   sessions: number;
+  /** After each group's rounds, also measure its pairs (bench/lib/targets.ts) at the same time. */
+  paired: boolean;
 }
 
 export const usage = `Usage: npm run bench -- [options]
@@ -25,6 +27,8 @@ export const usage = `Usage: npm run bench -- [options]
   --warmup N         seconds of warm-up per endpoint before measuring (default 2)
   --connections N    concurrent connections (default 50)
   --rounds N         run each group's servers N times in turn and report the median (default 1)
+  --paired           after each group's rounds, also run the targets' pairs of servers at the same time,
+                     both on the server core, --rounds times; targets are judged on these ratios
   --quick            smoke run: 2 s per endpoint, 1 s warm-up (unless given explicitly)
   --report           rewrite BENCHMARKS.md and the chart from the last run's saved results (after editing bench/NOTES.md)
   --load wrk|autocannon   force a load generator (default: wrk if installed)
@@ -42,6 +46,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       connections: { type: 'string' },
       rounds: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      paired: { type: 'boolean', default: false },
       report: { type: 'boolean', default: false },
       load: { type: 'string' },
       sessions: { type: 'string' },
@@ -69,6 +74,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     reportOnly: values.report ?? false,
     load: values.load as LoadGeneratorName | undefined,
     sessions: positive('--sessions', values.sessions, 1),
+    paired: values.paired ?? false,
   };
 }
 

@@ -4,6 +4,9 @@ import {
   type EndpointResult,
   type GroupRun,
   type MicroRun,
+  median,
+  pairedRatios,
+  pairOf,
   type Results,
   ratio,
   roundRatios,
@@ -16,15 +19,25 @@ export interface TargetCheck {
   target: Target;
   /** What `against` resolved to (the baseline's name for 'baseline'). */
   againstName: string;
-  ratio?: number;
-  /** Each round's ratio, when the run had rounds. */
-  rounds?: number[];
+  /** Measured one server after the other, each alone on the server core. */
+  alone?: Figure;
+  /** Measured with both servers at once (--paired). When there is one, it decides the status. */
+  paired?: Figure;
   status: TargetStatus;
   /** The run was a --quick smoke run: the figure says little. */
   quick: boolean;
 }
 
 /** More than 1% failed requests means the req/s figure measures errors, not sessions. */
+export interface Figure {
+  ratio: number;
+  /** Each round's ratio, smallest first; empty without rounds. */
+  rounds: number[];
+}
+
+/** The figure a check's status was decided on. */
+export const decisive = (check: TargetCheck): Figure | undefined => check.paired ?? check.alone;
+
 export function isSuspect(result: EndpointResult | undefined): boolean {
   if (!result) return false;
   return result.non2xx + result.errors > Math.max(1, result.requests * 0.01);
@@ -47,13 +60,18 @@ function checkHttp(target: Target & { kind: 'http' }, run: GroupRun | undefined)
   const subject = run?.servers.find((s) => s.server === target.server);
   const againstName = target.against === 'baseline' && base ? base.server : target.against;
   const value = ratio(subject, base, target.endpoint);
-  const quick = run?.quick ?? false;
-  if (value === undefined) return { target, againstName, status: 'not measured', quick };
-  const measured = { target, againstName, ratio: value, rounds: roundRatios(subject, base, target.endpoint), quick };
-  if (isSuspect(subject?.[target.endpoint]) || isSuspect(base?.[target.endpoint])) {
+  const alone = value === undefined ? undefined : { ratio: value, rounds: roundRatios(subject, base, target.endpoint) };
+  const pairRounds = pairedRatios(pairOf(run, target.server, againstName), target.endpoint);
+  const middle = median(pairRounds);
+  const paired = middle === undefined ? undefined : { ratio: middle, rounds: pairRounds };
+  const measured = { target, againstName, alone, paired, quick: run?.quick ?? false };
+  const figure = paired ?? alone;
+  if (!figure) return { ...measured, status: 'not measured' };
+  // A paired round with failed requests is not kept, so only the alone figure can be suspect.
+  if (!paired && (isSuspect(subject?.[target.endpoint]) || isSuspect(base?.[target.endpoint]))) {
     return { ...measured, status: 'invalid' };
   }
-  return { ...measured, status: value >= target.min ? 'pass' : 'FAIL' };
+  return { ...measured, status: figure.ratio >= target.min ? 'pass' : 'FAIL' };
 }
 
 function checkMicro(target: Target & { kind: 'micro' }, runs: MicroRun[]): TargetCheck {
@@ -66,7 +84,7 @@ function checkMicro(target: Target & { kind: 'micro' }, runs: MicroRun[]): Targe
       return {
         target,
         againstName: target.against,
-        ratio: value,
+        alone: { ratio: value, rounds: [] },
         status: value >= target.min ? 'pass' : 'FAIL',
         quick: run.quick,
       };

@@ -1,4 +1,5 @@
 /** Facts about the machine a run happened on, printed at the top of BENCHMARKS.md. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { pinning } from './pin.js';
@@ -52,4 +53,19 @@ export function cpuTicks(): CpuTicks | undefined {
 export function stolenPercent(from: CpuTicks | undefined, to: CpuTicks | undefined): number | undefined {
   if (!from || !to || to.total <= from.total) return undefined;
   return Math.round((1000 * (to.steal - from.steal)) / (to.total - from.total)) / 10;
+}
+
+const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU time (user + system, all threads) a process has used, in seconds; undefined where /proc does not tell. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields after the command name, which is in brackets and may hold spaces: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / ticksPerSecond : undefined;
+  } catch {
+    return undefined;
+  }
 }

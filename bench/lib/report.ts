@@ -1,5 +1,5 @@
 /** Writes BENCHMARKS.md from the merged results and the target checks. */
-import type { TargetCheck } from './evaluate.js';
+import type { Figure, TargetCheck } from './evaluate.js';
 import { isSuspect } from './evaluate.js';
 import { perSecond, spread, times, utc } from './format.js';
 import {
@@ -10,6 +10,9 @@ import {
   type GroupRun,
   groupBy,
   type MicroRun,
+  median,
+  type PairedResult,
+  pairedRatios,
   type Results,
   ratio,
   roundRatios,
@@ -68,23 +71,26 @@ export function renderReport(results: Results, checks: TargetCheck[], context: R
 }
 
 function renderTargets(checks: TargetCheck[]): string[] {
-  const rows = checks.map(({ target, againstName, ratio: value, rounds, status, quick }) => {
+  const figure = (f: Figure | undefined) => (f ? `${times(f.ratio)}${spread(f.rounds)}` : '—');
+  const rows = checks.map(({ target, againstName, alone, paired, status, quick }) => {
     const what =
       target.kind === 'http'
         ? `${target.group}: ${target.server} /${target.endpoint} ≥ ${target.min}x ${againstName}`
         : `${target.group}: ${target.name} ≥ ${target.min}x ${againstName} (micro)`;
     const note = [target.note, quick ? 'smoke run' : undefined].filter(Boolean).join('; ');
-    return `| ${target.issue} | ${what} | ${times(value)}${spread(rounds)} | ${status === 'FAIL' ? '**FAIL**' : status} | ${note} |`;
+    const result = status === 'FAIL' ? '**FAIL**' : status;
+    return `| ${target.issue} | ${what} | ${figure(paired)} | ${figure(alone)} | ${result} | ${note} |`;
   });
   return [
     '## Targets',
     '',
-    'Ratios measured in the same run; in brackets, the lowest and highest round. "not measured": the',
-    'servers or entries do not exist yet or failed;',
-    '"invalid": more than 1% of requests failed, so the figure is not a throughput.',
+    'Ratios measured in the same run; in brackets, the lowest and highest round. "Paired": both',
+    'servers at once on the server core (`--paired`), which decides the result where it was',
+    'measured; "Alone": one after the other. "not measured": the servers or entries do not exist',
+    'yet or failed; "invalid": more than 1% of requests failed, so the figure is not a throughput.',
     '',
-    '| Issue | Target | Measured | Result | Note |',
-    '|---:|---|---:|---|---|',
+    '| Issue | Target | Paired | Alone | Result | Note |',
+    '|---:|---|---:|---:|---|---|',
     ...rows,
     '',
   ];
@@ -115,9 +121,39 @@ function renderGroups(groups: GroupRun[]): string[] {
       '|---|---:|---:|---:|---:|---:|---:|---|',
       ...run.servers.map((s) => serverRow(s, base)),
       '',
+      ...pairedTable(run),
     );
   }
   return out;
+}
+
+/** The group's --paired pairs: each ratio with its rounds' range, and how busy the core was. */
+function pairedTable(run: GroupRun): string[] {
+  if (!run.paired?.length) return [];
+  const busy = (pair: PairedResult) => {
+    const shares = endpoints.flatMap((e) => (pair[e] ?? []).flatMap((r) => (r.busy === undefined ? [] : [r.busy])));
+    if (shares.length === 0) return '—';
+    const [low, high] = [Math.min(...shares).toFixed(2), Math.max(...shares).toFixed(2)];
+    return low === high ? low : `${low}–${high}`;
+  };
+  const cell = (pair: PairedResult, e: Endpoint) => {
+    const rounds = pairedRatios(pair, e);
+    return `${times(median(rounds))}${spread(rounds)}`;
+  };
+  return [
+    `Paired (\`--paired\`): both servers at once on the server core, ${run.rounds} round${run.rounds > 1 ? 's' : ''} of ` +
+      `${run.durationSec} s per endpoint; the ratio is the first server's req/s over the second's in the same seconds. ` +
+      '"Core busy": CPU time both used, as a share of one core (near 1: both were working all the time).',
+    '',
+    '| Server | Against | /read | /inc | Core busy | Notes |',
+    '|---|---|---:|---:|---:|---|',
+    ...run.paired.map(
+      (p) =>
+        `| ${p.server} | ${p.against} | ${cell(p, 'read')} | ${cell(p, 'inc')} | ${busy(p)} | ` +
+        `${p.failed ? `failed: ${p.failed}`.replaceAll('|', '\\|') : ''} |`,
+    ),
+    '',
+  ];
 }
 
 function serverRow(s: ServerResult, base: ServerResult | undefined): string {

@@ -55,6 +55,34 @@ export interface GroupRun {
    * say little.
    */
   stolen?: { percent: number; rounds: number[] };
+  /** With --paired: pairs of servers measured at the same time on the server core. */
+  paired?: PairedResult[];
+}
+
+/**
+ * Two servers measured together (--paired): both on the server core at once, each under
+ * its own load, so whatever slows the machine in those seconds slows both.
+ */
+export interface PairedResult {
+  server: string;
+  against: string;
+  /** Why the pair could not be measured (fully or partly). */
+  failed?: string;
+  /** Each round, in round order. */
+  read?: PairedRound[];
+  inc?: PairedRound[];
+}
+
+export interface PairedRound {
+  /** Req/s of `server` and of `against` over the same seconds. */
+  rps: number;
+  againstRps: number;
+  /**
+   * CPU time both processes used over the window, as a share of one core (1 = all of it),
+   * where /proc tells. Well under 1 means they were not both busy, and the ratio is not
+   * one of their costs.
+   */
+  busy?: number;
 }
 
 /** One line printed by a bench/micro/*.ts file. */
@@ -124,10 +152,7 @@ export function ratio(
   endpoint: Endpoint,
 ): number | undefined {
   const pairs = roundRatios(a, b, endpoint);
-  if (pairs.length > 0) {
-    const middle = pairs.length >> 1;
-    return pairs.length % 2 === 1 ? pairs[middle] : ((pairs[middle - 1] as number) + (pairs[middle] as number)) / 2;
-  }
+  if (pairs.length > 0) return median(pairs);
   const x = a?.[endpoint]?.rps;
   const y = b?.[endpoint]?.rps;
   return x !== undefined && y !== undefined && y > 0 ? x / y : undefined;
@@ -146,6 +171,26 @@ export function roundRatios(a: ServerResult | undefined, b: ServerResult | undef
     }
   }
   return pairs.sort((p, q) => p - q);
+}
+
+/** The middle of a list sorted smallest first (the mean of the two middle ones for an even length). */
+export function median(sorted: readonly number[]): number | undefined {
+  if (sorted.length === 0) return undefined;
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** A pair's ratio per round (server ÷ against req/s), smallest first. */
+export function pairedRatios(pair: PairedResult | undefined, endpoint: Endpoint): number[] {
+  return (pair?.[endpoint] ?? [])
+    .filter((r) => r.againstRps > 0)
+    .map((r) => r.rps / r.againstRps)
+    .sort((p, q) => p - q);
+}
+
+/** The run's pair of `server` against `against`, if it was measured. */
+export function pairOf(run: GroupRun | undefined, server: string, against: string): PairedResult | undefined {
+  return run?.paired?.find((p) => p.server === server && p.against === against);
 }
 
 /** Items by their `group` field, in first-seen order. */

@@ -34,6 +34,12 @@ export interface MicroTarget {
 
 export type Target = HttpTarget | MicroTarget;
 
+/** Two servers of one group that a --paired run measures at the same time. */
+export interface Pair {
+  server: string;
+  against: string;
+}
+
 const both = (t: Omit<HttpTarget, 'kind' | 'endpoint'>, read: number, inc: number): HttpTarget[] => [
   { kind: 'http', ...t, endpoint: 'read', min: read },
   { kind: 'http', ...t, endpoint: 'inc', min: inc },
@@ -76,3 +82,28 @@ export const targets: Target[] = [
   ...same({ issue: 6, group: 'hono', server: 'sessionkit', against: 'hono-sessions', note: 'overhead < native' }, 1),
   ...same({ issue: 6, group: 'koa', server: 'sessionkit', against: 'koa-session', note: 'overhead < native' }, 1),
 ];
+
+/**
+ * Pairs a --paired run measures besides the targets' own, to read them by: no threshold.
+ * The Express target against the most any middleware (or any code at all) on Express reaches.
+ */
+const references: (Pair & { group: string })[] = [
+  { group: 'redis', server: 'bare-express-node-redis', against: 'express-session-connect-redis' },
+  { group: 'redis', server: 'bare-express-middleware-node-redis', against: 'express-session-connect-redis' },
+  { group: 'redis', server: 'sessionkit-express-node-redis', against: 'bare-express-middleware-node-redis' },
+];
+
+/** What a --paired run measures in a group: each HTTP target's pair, then the references. */
+export function pairsFor(group: string, baseline: string | undefined): Pair[] {
+  const pairs: Pair[] = [];
+  const add = (server: string, against: string) => {
+    if (!pairs.some((p) => p.server === server && p.against === against)) pairs.push({ server, against });
+  };
+  for (const t of targets) {
+    if (t.kind !== 'http' || t.group !== group) continue;
+    const against = t.against === 'baseline' ? baseline : t.against;
+    if (against) add(t.server, against);
+  }
+  for (const r of references) if (r.group === group) add(r.server, r.against);
+  return pairs;
+}
