@@ -58,6 +58,13 @@ export function renderReport(results: Results, checks: TargetCheck[], context: R
     'npm run bench',
     '```',
     '',
+    "With each target's two servers also measured side by side, which then decides the target",
+    '([Paired runs](docs/benchmarks.md#paired-runs)):',
+    '',
+    '```sh',
+    'npm run bench -- --rounds 5 --paired',
+    '```',
+    '',
     'Each group below names the command that produced it.',
     '',
     `![Throughput per group, bars scaled to each group's fastest](${context.chartPath})`,
@@ -127,31 +134,40 @@ function renderGroups(groups: GroupRun[]): string[] {
   return out;
 }
 
-/** The group's --paired pairs: each ratio with its rounds' range, and how busy the core was. */
+/** The group's --paired pairs: each ratio with its rounds' range, and how the core was shared. */
 function pairedTable(run: GroupRun): string[] {
   if (!run.paired?.length) return [];
-  const busy = (pair: PairedResult) => {
-    const shares = endpoints.flatMap((e) => (pair[e] ?? []).flatMap((r) => (r.busy === undefined ? [] : [r.busy])));
-    if (shares.length === 0) return '—';
-    const [low, high] = [Math.min(...shares).toFixed(2), Math.max(...shares).toFixed(2)];
+  const range = (values: number[]) => {
+    if (values.length === 0) return '—';
+    const [low, high] = [Math.min(...values).toFixed(2), Math.max(...values).toFixed(2)];
     return low === high ? low : `${low}–${high}`;
   };
-  const cell = (pair: PairedResult, e: Endpoint) => {
-    const rounds = pairedRatios(pair, e);
-    return `${times(median(rounds))}${spread(rounds)}`;
+  const row = (p: PairedResult) => {
+    const rounds = endpoints.flatMap((e) => p[e] ?? []);
+    const measured = rounds.flatMap((r) => (r.cpu === undefined || r.againstCpu === undefined ? [] : [r]));
+    const busy = measured.map((r) => r.cpu! + r.againstCpu!);
+    const split = measured.map((r) => r.cpu! / (r.cpu! + r.againstCpu!));
+    const uneven = split.filter((x) => x < 0.4 || x > 0.6).length;
+    const notes = [
+      p.failed ? `failed: ${p.failed}` : '',
+      uneven > 0 ? `uneven split in ${uneven} of ${split.length} windows` : '',
+    ].filter(Boolean);
+    const cell = (e: Endpoint) => `${times(median(pairedRatios(p, e)))}${spread(pairedRatios(p, e))}`;
+    return (
+      `| ${p.server} | ${p.against} | ${cell('read')} | ${cell('inc')} | ${range(busy)} | ${range(split)} | ` +
+      `${notes.join('; ').replaceAll('|', '\\|')} |`
+    );
   };
   return [
-    `Paired (\`--paired\`): both servers at once on the server core, ${run.rounds} round${run.rounds > 1 ? 's' : ''} of ` +
-      `${run.durationSec} s per endpoint; the ratio is the first server's req/s over the second's in the same seconds. ` +
-      '"Core busy": CPU time both used, as a share of one core (near 1: both were working all the time).',
+    `Paired (\`--paired\`): both servers at once on the server core, started afresh for each of ${run.rounds} ` +
+      `round${run.rounds > 1 ? 's' : ''} of ${run.durationSec} s per endpoint; the ratio is the first server's req/s ` +
+      'over the second\'s in the same seconds. "Core busy": CPU time both used, as a share of one core; ' +
+      '"Split": the first server\'s part of it. Near 1 and near 0.5: both worked all the time and shared the core ' +
+      'evenly, so the ratio is the inverse ratio of their costs per request.',
     '',
-    '| Server | Against | /read | /inc | Core busy | Notes |',
-    '|---|---|---:|---:|---:|---|',
-    ...run.paired.map(
-      (p) =>
-        `| ${p.server} | ${p.against} | ${cell(p, 'read')} | ${cell(p, 'inc')} | ${busy(p)} | ` +
-        `${p.failed ? `failed: ${p.failed}`.replaceAll('|', '\\|') : ''} |`,
-    ),
+    '| Server | Against | /read | /inc | Core busy | Split | Notes |',
+    '|---|---|---:|---:|---:|---:|---|',
+    ...run.paired.map(row),
     '',
   ];
 }

@@ -78,11 +78,12 @@ export interface PairedRound {
   rps: number;
   againstRps: number;
   /**
-   * CPU time both processes used over the window, as a share of one core (1 = all of it),
-   * where /proc tells. Well under 1 means they were not both busy, and the ratio is not
-   * one of their costs.
+   * CPU time each process used over those seconds, as a share of one core, where /proc
+   * tells. Together near 1 and each near half: both kept the core busy and the scheduler
+   * split it evenly, so the ratio of req/s is the inverse ratio of their costs per request.
    */
-  busy?: number;
+  cpu?: number;
+  againstCpu?: number;
 }
 
 /** One line printed by a bench/micro/*.ts file. */
