@@ -28,7 +28,6 @@ export interface TargetCheck {
   quick: boolean;
 }
 
-/** More than 1% failed requests means the req/s figure measures errors, not sessions. */
 export interface Figure {
   ratio: number;
   /** Each round's ratio, smallest first; empty without rounds. */
@@ -38,6 +37,7 @@ export interface Figure {
 /** The figure a check's status was decided on. */
 export const decisive = (check: TargetCheck): Figure | undefined => check.paired ?? check.alone;
 
+/** More than 1% failed requests means the req/s figure measures errors, not sessions. */
 export function isSuspect(result: EndpointResult | undefined): boolean {
   if (!result) return false;
   return result.non2xx + result.errors > Math.max(1, result.requests * 0.01);
