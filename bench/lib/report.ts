@@ -153,8 +153,17 @@ function pairedTable(run: GroupRun): string[] {
       uneven > 0 ? `uneven split in ${uneven} of ${split.length} windows` : '',
     ].filter(Boolean);
     const cell = (e: Endpoint) => `${times(median(pairedRatios(p, e)))}${spread(pairedRatios(p, e))}`;
+    // Each server's CPU per request, the median of the rounds: what the ratio is made of.
+    const cost = (e: Endpoint) => {
+      const micros = (cpu: number | undefined, rps: number) =>
+        cpu === undefined || rps <= 0 ? [] : [(cpu / rps) * 1e6];
+      const mine = median((p[e] ?? []).flatMap((r) => micros(r.cpu, r.rps)).sort((a, b) => a - b));
+      const theirs = median((p[e] ?? []).flatMap((r) => micros(r.againstCpu, r.againstRps)).sort((a, b) => a - b));
+      return mine === undefined || theirs === undefined ? '—' : `${mine.toFixed(1)} / ${theirs.toFixed(1)}`;
+    };
     return (
-      `| ${p.server} | ${p.against} | ${cell('read')} | ${cell('inc')} | ${range(busy)} | ${range(split)} | ` +
+      `| ${p.server} | ${p.against} | ${cell('read')} | ${cell('inc')} | ${cost('read')} | ${cost('inc')} | ` +
+      `${range(busy)} | ${range(split)} | ` +
       `${notes.join('; ').replaceAll('|', '\\|')} |`
     );
   };
@@ -163,10 +172,11 @@ function pairedTable(run: GroupRun): string[] {
       `round${run.rounds > 1 ? 's' : ''} of ${run.durationSec} s per endpoint; the ratio is the first server's req/s ` +
       'over the second\'s in the same seconds. "Core busy": CPU time both used, as a share of one core; ' +
       '"Split": the first server\'s part of it. Near 1 and near 0.5: both worked all the time and shared the core ' +
-      'evenly, so the ratio is the inverse ratio of their costs per request.',
+      'evenly, so the ratio is the inverse ratio of their costs per request. "µs CPU": each one\'s CPU time per ' +
+      'request while they shared the core (server / against, median of the rounds).',
     '',
-    '| Server | Against | /read | /inc | Core busy | Split | Notes |',
-    '|---|---|---:|---:|---:|---:|---|',
+    '| Server | Against | /read | /inc | µs CPU /read | µs CPU /inc | Core busy | Split | Notes |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
     ...run.paired.map(row),
     '',
   ];
