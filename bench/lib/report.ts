@@ -78,8 +78,12 @@ export function renderReport(results: Results, checks: TargetCheck[], context: R
 }
 
 function renderTargets(checks: TargetCheck[]): string[] {
-  const figure = (f: Figure | undefined) => (f ? `${times(f.ratio)}${spread(f.rounds)}` : '—');
   const rows = checks.map(({ target, againstName, alone, paired, status, quick }) => {
+    // Within half a hundredth of the minimum, two decimals could show a FAIL as 0.90x ≥ 0.9x: show three.
+    const figure = (f: Figure | undefined) =>
+      f
+        ? `${Math.abs(f.ratio - target.min) < 0.005 ? `${f.ratio.toFixed(3)}x` : times(f.ratio)}${spread(f.rounds)}`
+        : '—';
     const what =
       target.kind === 'http'
         ? `${target.group}: ${target.server} /${target.endpoint} ≥ ${target.min}x ${againstName}`
