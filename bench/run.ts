@@ -12,7 +12,7 @@ import { parseBenchArgs } from './lib/args.js';
 import { renderChart } from './lib/chart.js';
 import { discoverMicro, discoverServers, type ServerFile } from './lib/discover.js';
 import { decisive, evaluateTargets } from './lib/evaluate.js';
-import { perSecond, spread, times } from './lib/format.js';
+import { figure, perSecond } from './lib/format.js';
 import { type LoadGenerator, pickLoadGenerator } from './lib/load.js';
 import { cpuTicks, describeMachine, stolenPercent } from './lib/machine.js';
 import { runMicro } from './lib/micro.js';
@@ -25,10 +25,9 @@ import {
   type GroupRun,
   loadResults,
   type MicroRun,
-  median,
   mergeResults,
   type PairedResult,
-  pairedRatios,
+  pairedFigure,
   type Results,
   type ServerResult,
   saveResults,
@@ -160,9 +159,8 @@ if (options.sessions > 1) {
 log('\nTargets:');
 for (const c of checks.filter((c) => c.status !== 'not measured')) {
   const what = c.target.kind === 'http' ? `${c.target.server} /${c.target.endpoint}` : c.target.name;
-  const figure = decisive(c);
   log(
-    `  ${c.status.padEnd(7)} ${c.target.group}: ${what} ${times(figure?.ratio)}${spread(figure?.rounds)}` +
+    `  ${c.status.padEnd(7)} ${c.target.group}: ${what} ${figure(decisive(c))}` +
       `${c.paired ? ' paired' : ''} (min ${c.target.min}x ${c.againstName})`,
   );
 }
@@ -236,9 +234,7 @@ async function measurePairs(group: string, files: ServerFile[]): Promise<PairedR
       connections: options.connections,
       rounds: options.rounds,
     });
-    const figures = endpoints.map(
-      (e) => `/${e} ${times(median(pairedRatios(pair, e)))}${spread(pairedRatios(pair, e))}`,
-    );
+    const figures = endpoints.map((e) => `/${e} ${figure(pairedFigure(pair, e))}`);
     log(`[${group}] paired ${server} ÷ ${against}: ${pair.failed ? `failed (${pair.failed})` : figures.join(', ')}`);
     results.push(pair);
   }

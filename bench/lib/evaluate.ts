@@ -4,8 +4,8 @@ import {
   type EndpointResult,
   type GroupRun,
   type MicroRun,
-  median,
-  pairedRatios,
+  type Figure,
+  pairedFigure,
   pairOf,
   type Results,
   ratio,
@@ -26,12 +26,6 @@ export interface TargetCheck {
   status: TargetStatus;
   /** The run was a --quick smoke run: the figure says little. */
   quick: boolean;
-}
-
-export interface Figure {
-  ratio: number;
-  /** Each round's ratio, smallest first; empty without rounds. */
-  rounds: number[];
 }
 
 /** The figure a check's status was decided on. */
@@ -61,9 +55,7 @@ function checkHttp(target: Target & { kind: 'http' }, run: GroupRun | undefined)
   const againstName = target.against === 'baseline' && base ? base.server : target.against;
   const value = ratio(subject, base, target.endpoint);
   const alone = value === undefined ? undefined : { ratio: value, rounds: roundRatios(subject, base, target.endpoint) };
-  const pairRounds = pairedRatios(pairOf(run, target.server, againstName), target.endpoint);
-  const middle = median(pairRounds);
-  const paired = middle === undefined ? undefined : { ratio: middle, rounds: pairRounds };
+  const paired = pairedFigure(pairOf(run, target.server, againstName), target.endpoint);
   const measured = { target, againstName, alone, paired, quick: run?.quick ?? false };
   const figure = paired ?? alone;
   if (!figure) return { ...measured, status: 'not measured' };

@@ -55,7 +55,8 @@ export function stolenPercent(from: CpuTicks | undefined, to: CpuTicks | undefin
   return Math.round((1000 * (to.steal - from.steal)) / (to.total - from.total)) / 10;
 }
 
-const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+/** Clock ticks per second of /proc's CPU times, asked once, on first use. */
+let ticksPerSecond: number | undefined;
 
 /** CPU time (user + system, all threads) a process has used, in seconds; undefined where /proc does not tell. */
 export function processCpuSeconds(pid: number): number | undefined {
@@ -64,6 +65,7 @@ export function processCpuSeconds(pid: number): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
+    ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
     return Number.isFinite(ticks) ? ticks / ticksPerSecond : undefined;
   } catch {
     return undefined;

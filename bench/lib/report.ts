@@ -1,7 +1,7 @@
 /** Writes BENCHMARKS.md from the merged results and the target checks. */
-import type { Figure, TargetCheck } from './evaluate.js';
+import type { TargetCheck } from './evaluate.js';
 import { isSuspect } from './evaluate.js';
-import { perSecond, spread, times, utc } from './format.js';
+import { figure, perSecond, spread, times, utc } from './format.js';
 import {
   baselineOf,
   type Endpoint,
@@ -12,7 +12,7 @@ import {
   type MicroRun,
   median,
   type PairedResult,
-  pairedRatios,
+  pairedFigure,
   type Results,
   ratio,
   roundRatios,
@@ -80,17 +80,14 @@ export function renderReport(results: Results, checks: TargetCheck[], context: R
 function renderTargets(checks: TargetCheck[]): string[] {
   const rows = checks.map(({ target, againstName, alone, paired, status, quick }) => {
     // Within half a hundredth of the minimum, two decimals could show a FAIL as 0.90x ≥ 0.9x: show three.
-    const figure = (f: Figure | undefined) =>
-      f
-        ? `${Math.abs(f.ratio - target.min) < 0.005 ? `${f.ratio.toFixed(3)}x` : times(f.ratio)}${spread(f.rounds)}`
-        : '—';
+    const shown = (f: typeof alone) => figure(f, f && Math.abs(f.ratio - target.min) < 0.005 ? 3 : 2);
     const what =
       target.kind === 'http'
         ? `${target.group}: ${target.server} /${target.endpoint} ≥ ${target.min}x ${againstName}`
         : `${target.group}: ${target.name} ≥ ${target.min}x ${againstName} (micro)`;
     const note = [target.note, quick ? 'smoke run' : undefined].filter(Boolean).join('; ');
     const result = status === 'FAIL' ? '**FAIL**' : status;
-    return `| ${target.issue} | ${what} | ${figure(paired)} | ${figure(alone)} | ${result} | ${note} |`;
+    return `| ${target.issue} | ${what} | ${shown(paired)} | ${shown(alone)} | ${result} | ${note} |`;
   });
   return [
     '## Targets',
@@ -156,7 +153,7 @@ function pairedTable(run: GroupRun): string[] {
       p.failed ? `failed: ${p.failed}` : '',
       uneven > 0 ? `uneven split in ${uneven} of ${split.length} windows` : '',
     ].filter(Boolean);
-    const cell = (e: Endpoint) => `${times(median(pairedRatios(p, e)))}${spread(pairedRatios(p, e))}`;
+    const cell = (e: Endpoint) => figure(pairedFigure(p, e));
     // Each server's CPU per request, the median of the rounds: what the ratio is made of.
     const cost = (e: Endpoint) => {
       const micros = (cpu: number | undefined, rps: number) =>

@@ -189,6 +189,19 @@ export function pairedRatios(pair: PairedResult | undefined, endpoint: Endpoint)
     .sort((p, q) => p - q);
 }
 
+/** A ratio and its rounds' ratios, smallest first (empty without rounds). */
+export interface Figure {
+  ratio: number;
+  rounds: number[];
+}
+
+/** A pair's median ratio with its rounds, or undefined when it has none for this endpoint. */
+export function pairedFigure(pair: PairedResult | undefined, endpoint: Endpoint): Figure | undefined {
+  const rounds = pairedRatios(pair, endpoint);
+  const middle = median(rounds);
+  return middle === undefined ? undefined : { ratio: middle, rounds };
+}
+
 /** The run's pair of `server` against `against`, if it was measured. */
 export function pairOf(run: GroupRun | undefined, server: string, against: string): PairedResult | undefined {
   return run?.paired?.find((p) => p.server === server && p.against === against);
