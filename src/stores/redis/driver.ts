@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { SessionError } from '../../core/errors.js';
 import { restoreFastStringMethods } from './string-methods.js';
+import { corkEachTurn } from './turn-writes.js';
 
 /** What the store needs from a client: send a command, routed by its first key. */
 export interface RedisDriver {
@@ -25,10 +26,11 @@ export interface RedisDriver {
   /**
    * Sends commands on one key's slot back to back, in one write, and answers their replies
    * in order (rejecting with the first error). Not a transaction: other clients' commands
-   * may run in between. Only where it is cheap: node-redis writes the commands of one tick
-   * together, and so does ioredis with `enableAutoPipelining`. Without it, ioredis writes
-   * each call on its own, and its pipeline object cost more CPU than the one script call
-   * it would replace (bench/NOTES.md), so it has none.
+   * may run in between. Only where it is cheap, where the commands of one turn go out
+   * together anyway: node-redis, a standalone ioredis connection (the store corks it for
+   * the turn, turn-writes.ts) and an ioredis Cluster with `enableAutoPipelining`. An ioredis
+   * Cluster without it writes each call on its own, and ioredis's pipeline object cost more
+   * CPU than the one script call it would replace (bench/NOTES.md), so it has none.
    */
   pipeline?(key: string, commands: string[][]): Promise<unknown[]>;
   /** False when the client knows it is disconnected (so the store can fail fast). */
@@ -42,6 +44,8 @@ interface IoredisLike {
   status: string;
   isCluster?: boolean;
   options?: { keyPrefix?: string; enableAutoPipelining?: boolean };
+  /** The connection's socket (a new one after each reconnect); absent on a Cluster. */
+  stream?: { cork(): void; uncork(): void };
 }
 
 /** The parts of a node-redis v5 client the store uses. */
@@ -108,18 +112,32 @@ export function driverFor(client: RedisClientLike): RedisDriver {
         { details: { option: 'client' } },
       );
     }
-    const send = (_key: string, [command, ...rest]: string[]) => io.call(ioredisName(command as string), ...rest);
+    const cluster = io.isCluster === true;
+    const autoPipelining = io.options?.enableAutoPipelining === true;
+    // A standalone connection without auto-pipelining would write each command on its own:
+    // the store gathers the writes of a turn itself (turn-writes.ts). A Cluster has a
+    // connection per node and no one socket to cork: there auto-pipelining is the way.
+    const beforeWrite = cluster || autoPipelining ? undefined : corkEachTurn(io);
+    const send = beforeWrite
+      ? (_key: string, [command, ...rest]: string[]) => {
+          beforeWrite();
+          return io.call(ioredisName(command as string), ...rest);
+        }
+      : (_key: string, [command, ...rest]: string[]) => io.call(ioredisName(command as string), ...rest);
     const driver: RedisDriver = {
       kind: 'ioredis',
-      cluster: io.isCluster === true,
+      cluster,
       send,
       connected: () => !IOREDIS_DOWN.has(io.status),
     };
-    // Auto-pipelining writes the calls of one tick together, as node-redis does. It also
-    // drops the command name of a `callBuffer` (redis/ioredis#1923), so Buffers only without.
-    if (io.options?.enableAutoPipelining === true) driver.pipeline = sentTogether(send);
-    else if (typeof io.callBuffer === 'function')
-      driver.sendForBytes = (_key, [command, ...rest]) => io.callBuffer(ioredisName(command as string), ...rest);
+    if (beforeWrite || autoPipelining) driver.pipeline = sentTogether(send);
+    // Auto-pipelining drops the command name of a `callBuffer` (redis/ioredis#1923), so
+    // Buffers only without it.
+    if (!autoPipelining && typeof io.callBuffer === 'function')
+      driver.sendForBytes = (_key, [command, ...rest]) => {
+        beforeWrite?.();
+        return io.callBuffer(ioredisName(command as string), ...rest);
+      };
     return driver;
   }
   // node-redis's import left String.prototype slow to read methods from (string-methods.ts).
