@@ -376,7 +376,7 @@ describe('RedisStore on a real Redis', () => {
     });
   }
 
-  it('ioredis: the commands of one event-loop turn, the app\'s own among them, leave in one write', async () => {
+  it("ioredis: the commands of one event-loop turn, the app's own among them, leave in one write", async () => {
     const store = new RedisStore({ client, prefix });
     const keys = [key(), key(), key()];
     for (const k of keys) await store.create(k, record());
