@@ -85,9 +85,11 @@ export const targets: Target[] = [
 
 /**
  * Pairs a --paired run measures besides the targets' own, to read them by: no threshold.
- * The Express target against the most any middleware (or any code at all) on Express reaches.
+ * The Express target against the most any middleware (or any code at all) on Express reaches;
+ * sessionkit on ioredis against a bare server that also writes a turn's commands together.
  */
 const references: (Pair & { group: string })[] = [
+  { group: 'redis', server: 'sessionkit-ioredis', against: 'bare-ioredis-auto-pipelining' },
   { group: 'redis', server: 'bare-express-node-redis', against: 'express-session-connect-redis' },
   { group: 'redis', server: 'bare-express-middleware-node-redis', against: 'express-session-connect-redis' },
   { group: 'redis', server: 'sessionkit-express-node-redis', against: 'bare-express-middleware-node-redis' },

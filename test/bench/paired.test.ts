@@ -19,6 +19,7 @@ describe('bench --paired: which pairs', () => {
       { server: 'sessionkit-express-node-redis', against: 'express-session-connect-redis' },
     ]);
     assert.ok(pairs.some((p) => p.server === 'bare-express-node-redis'));
+    assert.ok(pairs.some((p) => p.against === 'bare-ioredis-auto-pipelining'));
     assert.equal(new Set(pairs.map((p) => `${p.server}/${p.against}`)).size, pairs.length);
     assert.deepEqual(pairsFor('core', 'bare-node'), [{ server: 'sessionkit-memory', against: 'bare-node' }]);
     assert.deepEqual(pairsFor('core', undefined), []);
