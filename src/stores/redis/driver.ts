@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { SessionError } from '../../core/errors.js';
 import { restoreFastStringMethods } from './string-methods.js';
-import { corkEachTurn } from './turn-writes.js';
+import { type Corkable, corkEachTurn } from './turn-writes.js';
 
 /** What the store needs from a client: send a command, routed by its first key. */
 export interface RedisDriver {
@@ -45,7 +45,7 @@ interface IoredisLike {
   isCluster?: boolean;
   options?: { keyPrefix?: string; enableAutoPipelining?: boolean };
   /** The connection's socket (a new one after each reconnect); absent on a Cluster. */
-  stream?: { cork(): void; uncork(): void };
+  stream?: Corkable;
 }
 
 /** The parts of a node-redis v5 client the store uses. */

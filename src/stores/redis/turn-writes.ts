@@ -11,7 +11,7 @@
  */
 
 /** The part of a Node socket this needs. */
-interface Corkable {
+export interface Corkable {
   cork(): void;
   uncork(): void;
 }
