@@ -91,6 +91,7 @@ export const targets: Target[] = [
 const references: (Pair & { group: string })[] = [
   { group: 'redis', server: 'sessionkit-ioredis', against: 'bare-ioredis-auto-pipelining' },
   { group: 'redis', server: 'bare-express-node-redis', against: 'express-session-connect-redis' },
+  { group: 'redis', server: 'bare-express-node-redis-fast-strings', against: 'express-session-connect-redis' },
   { group: 'redis', server: 'bare-express-middleware-node-redis', against: 'express-session-connect-redis' },
   { group: 'redis', server: 'sessionkit-express-node-redis', against: 'bare-express-middleware-node-redis' },
 ];
