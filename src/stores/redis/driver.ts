@@ -118,12 +118,10 @@ export function driverFor(client: RedisClientLike): RedisDriver {
     // the store gathers the writes of a turn itself (turn-writes.ts). A Cluster has a
     // connection per node and no one socket to cork: there auto-pipelining is the way.
     const beforeWrite = cluster || autoPipelining ? undefined : corkEachTurn(io);
-    const send = beforeWrite
-      ? (_key: string, [command, ...rest]: string[]) => {
-          beforeWrite();
-          return io.call(ioredisName(command as string), ...rest);
-        }
-      : (_key: string, [command, ...rest]: string[]) => io.call(ioredisName(command as string), ...rest);
+    const send = (_key: string, [command, ...rest]: string[]) => {
+      beforeWrite?.();
+      return io.call(ioredisName(command as string), ...rest);
+    };
     const driver: RedisDriver = {
       kind: 'ioredis',
       cluster,
