@@ -43,8 +43,9 @@ export function isValidCookieValue(value: string): boolean {
  * quotes removed), never URI-decoded: session values are plain base64url.
  */
 export function getCookieValues(header: string | null | undefined, name: string): string[] {
-  const found: string[] = [];
-  if (!header || header.length > MAX_HEADER_LENGTH) return found;
+  // Made at the first value, with room for just it: an empty array's first push reserves 17.
+  let found: string[] | undefined;
+  if (!header || header.length > MAX_HEADER_LENGTH) return [];
   let start = 0;
   while (start < header.length) {
     let end = header.indexOf(';', start);
@@ -61,11 +62,12 @@ export function getCookieValues(header: string | null | undefined, name: string)
       if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) {
         value = value.slice(1, -1);
       }
-      found.push(value);
+      if (found === undefined) found = [value];
+      else found.push(value);
     }
     start = end + 1;
   }
-  return found;
+  return found ?? [];
 }
 
 /** Index of the first character from `from` that is not whitespace or a control character. */

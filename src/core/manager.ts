@@ -163,13 +163,24 @@ export class SessionManager<T extends SessionData = SessionData> {
     return this.#loadKey(loading, id, key, stale);
   }
 
+  /** `#callThen` for the load, written out: a returning visitor's load makes one closure, not three. */
   #loadKey(loading: Loading, id: string, key: string, stale: boolean): MaybePromise<Session<T>> {
-    return this.#callThen(
-      'get',
-      () => this.store.get(key),
+    let answer: MaybePromise<SessionRecord | undefined>;
+    try {
+      answer = this.store.get(key);
+    } catch (error) {
+      throw this.#storeFailure(error, 'get');
+    }
+    if (!isPromise(answer)) return this.#loaded(loading, id, key, stale, answer);
+    return this.#bounded(answer, 'get').then(
       (record) => this.#loaded(loading, id, key, stale, record),
+      this.#getFailed,
     );
   }
+
+  readonly #getFailed = (error: unknown): never => {
+    throw this.#storeFailure(error, 'get');
+  };
 
   /** `hops`: how many retired records (periodic renewal) this load has followed to get here. */
   #loaded(
@@ -707,12 +718,16 @@ export class SessionManager<T extends SessionData = SessionData> {
       throw this.#storeFailure(error, operation);
     }
     if (!isPromise(answer)) return next(answer);
-    const promise = Promise.resolve(answer);
-    const bounded = this.store.boundsLatency ? promise : withTimeout(promise, this.options.storeTimeout, operation);
     // Only the store's failure is a store failure: what `next` throws passes through as it is.
-    return bounded.then(next, (error: unknown) => {
+    return this.#bounded(answer, operation).then(next, (error: unknown) => {
       throw this.#storeFailure(error, operation);
     });
+  }
+
+  /** A store call's promise, bounded by the store timeout unless the store bounds its calls itself. */
+  #bounded<R>(answer: Promise<R>, operation: string): Promise<R> {
+    const promise = Promise.resolve(answer);
+    return this.store.boundsLatency ? promise : withTimeout(promise, this.options.storeTimeout, operation);
   }
 
   #storeFailure(error: unknown, operation: string): SessionError {

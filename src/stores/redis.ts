@@ -121,25 +121,25 @@ export class RedisStore implements Store {
   }
 
   get(key: string): Promise<SessionRecord | undefined> {
-    const rkey = this.sessionKey(key);
-    const driver = this.#driver;
-    return this.#run(
-      'get',
-      () => (driver.sendForBytes ?? driver.send)(rkey, ['HGETALL', rkey]),
-      (reply) => this.#toRecord(rkey, reply),
-    );
+    // The functions are made once: a load makes no closure of its own.
+    return this.#breaker.run('get', this.#hgetall, this.#driver.connected(), this.#toRecord, this.sessionKey(key));
   }
+
+  readonly #hgetall = (rkey: string): Promise<unknown> => {
+    const driver = this.#driver;
+    return (driver.sendForBytes ?? driver.send)(rkey, ['HGETALL', rkey]);
+  };
 
   /**
    * The record in an HGETALL reply. A hash that is there but is no session (no `c`: what a
    * late write to a session that was gone leaves when its clean-up `DEL` was lost, or a hash
    * in an older layout) is deleted in passing (best effort), since it may have no expiry.
    */
-  #toRecord(rkey: string, reply: unknown): SessionRecord | undefined {
+  readonly #toRecord = (reply: unknown, rkey: string): SessionRecord | undefined => {
     const record = fromReply(reply, this.codec);
     if (record === undefined && isNonEmpty(reply)) void this.#dropStray(rkey);
     return record;
-  }
+  };
 
   async create(key: string, record: SessionRecord): Promise<boolean> {
     const userId = record.userId ?? '';

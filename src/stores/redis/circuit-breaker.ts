@@ -44,40 +44,48 @@ export class CircuitBreaker {
    * is connected; when it does not, the call fails at once (no queueing inside the client).
    * `map` turns the answer into the caller's result in the same promise step (no second
    * `.then` or `await`). What it throws rejects the call without counting as a failure:
-   * the server did answer.
+   * the server did answer. `operation` and `map` get `arg`: on a hot path they can then be
+   * functions made once, not closures made per call.
    */
-  run<T, R = T>(name: string, operation: () => Promise<T>, ready = true, map?: (answer: T) => R): Promise<R> {
-    if (this.#failures >= this.#options.threshold) return this.#probe(name, operation, ready, map);
+  run<T, R = T, A = undefined>(
+    name: string,
+    operation: (arg: A) => Promise<T>,
+    ready = true,
+    map?: (answer: T, arg: A) => R,
+    arg?: A,
+  ): Promise<R> {
+    if (this.#failures >= this.#options.threshold) return this.#probe(name, operation, ready, map, arg as A);
     if (!ready) return Promise.reject(this.failed(notConnected(this.#options.name, name), name));
     let promise: Promise<T>;
     try {
-      promise = operation();
+      promise = operation(arg as A);
     } catch (error) {
       return Promise.reject(this.failed(error, name));
     }
-    return this.#deadlines.bound(promise, name, this, map) as Promise<R>;
+    return this.#deadlines.bound(promise, name, this, map as AnswerMap | undefined, arg) as Promise<R>;
   }
 
   /** The circuit is open: fail at once, or let this one call through as the probe. */
-  async #probe<T, R>(
+  async #probe<T, R, A>(
     name: string,
-    operation: () => Promise<T>,
+    operation: (arg: A) => Promise<T>,
     ready: boolean,
-    map: ((answer: T) => R) | undefined,
+    map: ((answer: T, arg: A) => R) | undefined,
+    arg: A,
   ): Promise<R> {
     if (this.#probing || this.#now() < this.#openUntil) throw this.#openError(name);
     this.#probing = true;
     let answer: T;
     try {
       if (!ready) throw notConnected(this.#options.name, name);
-      answer = await this.#deadlines.bound(operation(), name, UNCOUNTED);
+      answer = (await this.#deadlines.bound(operation(arg), name, UNCOUNTED, undefined, undefined)) as T;
       this.#failures = 0;
     } catch (error) {
       throw this.failed(error, name);
     } finally {
       this.#probing = false;
     }
-    return map ? map(answer) : (answer as unknown as R);
+    return map ? map(answer, arg) : (answer as unknown as R);
   }
 
   /** @internal A call answered. */
@@ -114,17 +122,24 @@ interface Outcome {
   failed(error: unknown, name: string): SessionError;
 }
 
+/** A call's `map`, with the `arg` it was given. */
+type AnswerMap = (value: unknown, arg: unknown) => unknown;
+
 /**
- * One call in flight. One object per call holds all it needs, so that settling it or
- * timing it out makes no closure beyond the two its promise's `then` takes.
+ * One call in flight. It holds all the call needs, so the two callbacks its answer's
+ * `then` takes hold nothing else, and the caller's promise is its only other cost.
  */
 class Pending {
   done = false;
   constructor(
     readonly at: number,
     readonly name: string,
+    public resolve: ((value: unknown) => void) | undefined,
     public reject: ((error: unknown) => void) | undefined,
     readonly outcome: Outcome,
+    readonly map: AnswerMap | undefined,
+    readonly arg: unknown,
+    readonly deadlines: Deadlines | undefined,
   ) {}
 }
 
@@ -132,8 +147,40 @@ class Pending {
 const UNCOUNTED: Outcome = { succeeded() {}, failed: (error) => error as SessionError };
 
 /** What a queue slot holds once the head has moved past it. */
-const PASSED = new Pending(0, '', undefined, UNCOUNTED);
+const PASSED = new Pending(0, '', undefined, undefined, UNCOUNTED, undefined, undefined, undefined);
 PASSED.done = true;
+
+/** A new promise's resolving functions, taken by one executor made once (not a closure per call). */
+let takenResolve: Pending['resolve'];
+let takenReject: Pending['reject'];
+function take(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  takenResolve = resolve;
+  takenReject = reject;
+}
+
+function answered(entry: Pending, value: unknown): void {
+  if (entry.done) return;
+  const { resolve, reject, map } = entry;
+  entry.deadlines!.settle(entry);
+  entry.outcome.succeeded();
+  let result = value;
+  if (map !== undefined) {
+    try {
+      result = map(value, entry.arg);
+    } catch (error) {
+      reject!(error);
+      return;
+    }
+  }
+  resolve!(result);
+}
+
+function refused(entry: Pending, error: unknown): void {
+  if (entry.done) return;
+  const reject = entry.reject!;
+  entry.deadlines!.settle(entry);
+  reject(entry.outcome.failed(error, entry.name));
+}
 
 /**
  * Bounds many concurrent calls with one timer. Every call gets the same timeout, so
@@ -153,41 +200,45 @@ class Deadlines {
   ) {}
 
   /**
-   * Settles with the answer, passed through `map` when given (what `map` throws rejects as
-   * it is), or rejects with `outcome.failed(error)`; a call still pending at its deadline
-   * rejects with `outcome.failed('store-timeout' error)`. One promise per call.
+   * Settles with the answer, passed through `map` with `arg` when given (what `map` throws
+   * rejects as it is), or rejects with `outcome.failed(error)`; a call still pending at its
+   * deadline rejects with `outcome.failed('store-timeout' error)`. One promise per call.
    */
-  bound<T, R = T>(promise: Promise<T>, name: string, outcome: Outcome, map?: (value: T) => R): Promise<T | R> {
-    return new Promise<T | R>((resolve, reject) => {
-      const entry = new Pending(performance.now() + this.timeout, name, reject, outcome);
-      this.#queue.push(entry);
-      if (this.#timer === undefined) this.#arm(this.timeout);
-      promise.then(
-        (value) => {
-          if (entry.done) return;
-          this.#settle(entry);
-          outcome.succeeded();
-          if (map === undefined) return resolve(value);
-          try {
-            resolve(map(value));
-          } catch (error) {
-            reject(error);
-          }
-        },
-        (error: unknown) => {
-          if (entry.done) return;
-          this.#settle(entry);
-          reject(outcome.failed(error, name));
-        },
-      );
-    });
+  bound(
+    promise: Promise<unknown>,
+    name: string,
+    outcome: Outcome,
+    map: AnswerMap | undefined,
+    arg: unknown,
+  ): Promise<unknown> {
+    const bounded = new Promise(take);
+    const entry = new Pending(
+      performance.now() + this.timeout,
+      name,
+      takenResolve,
+      takenReject,
+      outcome,
+      map,
+      arg,
+      this,
+    );
+    // Held no longer than this: they would keep the promise, and later its answer, alive.
+    takenResolve = takenReject = undefined;
+    this.#queue.push(entry);
+    if (this.#timer === undefined) this.#arm(this.timeout);
+    promise.then(
+      (value) => answered(entry, value),
+      (error: unknown) => refused(entry, error),
+    );
+    return bounded;
   }
 
-  #settle(entry: Pending): void {
+  /** @internal The call answered or failed: it leaves the queue. */
+  settle(entry: Pending): void {
     entry.done = true;
-    // Let go of the call's promise at once: a settled entry may wait in the queue behind a
-    // slower call, and whatever it holds would outlive a young-generation collection.
-    entry.reject = undefined;
+    // Let go of the caller's promise at once: a settled entry may wait in the queue behind
+    // a slower call, and whatever it holds would outlive a young-generation collection.
+    entry.resolve = entry.reject = undefined;
     this.#compact();
   }
 
@@ -228,7 +279,7 @@ class Deadlines {
             entry.name,
           ),
         );
-        entry.reject = undefined;
+        entry.resolve = entry.reject = undefined;
       }
       queue[this.#head++] = PASSED;
     }
