@@ -25,14 +25,21 @@ interface Claim {
   next: Claim | undefined;
 }
 
-const claims = new WeakMap<object, Claim>();
+/**
+ * A request's claims, on the request itself under a symbol. Not a WeakMap: every request
+ * would be a young key in it, and a WeakMap's young keys cost the collector extra work on
+ * every collection (bench/NOTES.md, "Express"). The property is added at the same point of
+ * every request, so requests keep sharing one hidden class.
+ */
+const CLAIMS = Symbol('sessionkit.claims');
 
 /**
  * Claims `key` on `request` (Hono's Context, Koa's ctx) for `manager`. False when the same
  * manager already holds it (mounted twice: skip). Throws when another manager does.
  */
 export function claimSlot(request: object, key: string, manager: object): boolean {
-  const first = claims.get(request);
+  const slots = request as { [CLAIMS]?: Claim };
+  const first = slots[CLAIMS];
   for (let claim = first; claim !== undefined; claim = claim.next) {
     if (claim.key !== key) continue;
     if (claim.manager === manager) return false;
@@ -42,6 +49,6 @@ export function claimSlot(request: object, key: string, manager: object): boolea
       { details: { option: 'key' } },
     );
   }
-  claims.set(request, { key, manager, next: first });
+  slots[CLAIMS] = { key, manager, next: first };
   return true;
 }
