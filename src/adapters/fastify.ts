@@ -18,7 +18,8 @@ import {
   toRoleList,
   validateGuardOptions,
 } from '../core/guards.js';
-import type { SessionManager } from '../core/manager.js';
+import type { CommitResult, SessionManager } from '../core/manager.js';
+import { isPromise, type MaybePromise } from '../core/maybe.js';
 import type { Session, SessionData } from '../core/session.js';
 
 export type { GuardOptions } from '../core/guards.js';
@@ -59,9 +60,17 @@ const plugin: FastifyPluginAsync<FastifySessionsOptions> = async (fastify, optio
   const toReply = options.onError ?? ((error: unknown) => errorReply(error));
   fastify.decorateRequest('session', null as unknown as Session<FastifySessionData>);
 
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: with a store that answers at once (MemoryStore, SQLite,
+  // an unchanged session's commit) a request then goes on in the same tick, with no promise
+  // made for it (bench/NOTES.md, "Fastify").
+  const loadFailed = (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
+    // Answering from an onRequest hook ends the request: `done` is not called.
+    void send(reply, toReply(error, request, reply));
+  };
+  fastify.addHook('onRequest', (request, reply, done) => {
+    let loaded: MaybePromise<SessionkitSession>;
     try {
-      request.session = await manager.loadNow({
+      loaded = manager.loadNow({
         cookie: request.headers.cookie,
         userAgent: request.headers['user-agent'],
         ip: request.ip,
@@ -69,29 +78,58 @@ const plugin: FastifyPluginAsync<FastifySessionsOptions> = async (fastify, optio
         host: request.headers.host,
       });
     } catch (error) {
-      return send(reply, toReply(error, request, reply));
+      return loadFailed(error, request, reply);
     }
+    if (!isPromise(loaded)) {
+      request.session = loaded;
+      return done();
+    }
+    Promise.resolve(loaded).then(
+      (session) => {
+        request.session = session;
+        done();
+      },
+      (error: unknown) => loadFailed(error, request, reply),
+    );
   });
 
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  /** Headers are not out yet: the reply becomes the error (a redirect must not survive it). */
+  const commitFailed = (error: unknown, request: FastifyRequest, reply: FastifyReply): string => {
+    const answer = toReply(error, request, reply);
+    reply.removeHeader('location');
+    reply.removeHeader('content-length');
+    reply.code(answer.status).headers(answer.headers);
+    return answer.body;
+  };
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     const session = request.session;
-    if (!session) return payload; // the load failed and this is its error reply
+    if (!session) return done(null, payload); // the load failed and this is its error reply
+    let committed: MaybePromise<CommitResult>;
     try {
-      const result = await manager.commitNow(session);
-      if (result.cookies.length === 0) return payload;
-      reply.header('set-cookie', result.cookies);
-      for (const [name, value] of result.headers) if (!reply.hasHeader(name)) reply.header(name, value);
-      return payload;
+      committed = manager.commitNow(session);
     } catch (error) {
-      // Headers are not out yet: replace the reply with the error (a redirect must not survive it).
-      const answer = toReply(error, request, reply);
-      reply.removeHeader('location');
-      reply.removeHeader('content-length');
-      reply.code(answer.status).headers(answer.headers);
-      return answer.body;
+      return done(null, commitFailed(error, request, reply));
     }
+    if (!isPromise(committed)) {
+      addCommitHeaders(reply, committed);
+      return done(null, payload);
+    }
+    Promise.resolve(committed).then(
+      (result) => {
+        addCommitHeaders(reply, result);
+        done(null, payload);
+      },
+      (error: unknown) => done(null, commitFailed(error, request, reply)),
+    );
   });
 };
+
+/** A commit's Set-Cookie and Cache-Control headers, on a reply whose headers are not out yet. */
+function addCommitHeaders(reply: FastifyReply, result: CommitResult): void {
+  if (result.cookies.length === 0) return;
+  reply.header('set-cookie', result.cookies);
+  for (const [name, value] of result.headers) if (!reply.hasHeader(name)) reply.header(name, value);
+}
 
 /** The plugin; `fastify-plugin` keeps the hooks and decorator visible to the whole app. */
 export const fastifySessions = fp(plugin, { fastify: '5.x', name: 'sessionkit' });
