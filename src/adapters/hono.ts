@@ -14,6 +14,7 @@ import {
   validateGuardOptions,
 } from '../core/guards.js';
 import type { SessionManager } from '../core/manager.js';
+import { isPromise } from '../core/maybe.js';
 import type { RequestContext } from '../core/request.js';
 import type { Session, SessionData } from '../core/session.js';
 import { claimSlot, sessionKeyOption } from './session-slot.js';
@@ -59,14 +60,16 @@ export function honoSessions<T extends SessionData, K extends string = 'session'
     if (!claimSlot(c, key, manager)) return next(); // mounted twice: loaded and committed once
     let session: Session<T>;
     try {
-      session = await manager.loadNow(context ? context(c) : requestContextOf(c));
+      const loaded = manager.loadNow(context ? context(c) : requestContextOf(c));
+      session = isPromise(loaded) ? await loaded : loaded;
     } catch (error) {
       return onError(error, c);
     }
     (c as Context).set(key, session);
     await next();
     try {
-      const result = await manager.commitNow(session);
+      const committed = manager.commitNow(session);
+      const result = isPromise(committed) ? await committed : committed;
       if (result.cookies.length === 0) return;
       // A fresh Response rather than mutating c.res.headers: @hono/node-server's Response
       // stand-in can rebuild its headers from the constructor's init and drop later changes.

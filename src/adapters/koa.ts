@@ -17,6 +17,7 @@ import {
 } from '../core/guards.js';
 import { SessionError } from '../core/errors.js';
 import type { SessionManager } from '../core/manager.js';
+import { isPromise } from '../core/maybe.js';
 import type { Session, SessionData } from '../core/session.js';
 import { claimSlot, sessionKeyOption } from './session-slot.js';
 
@@ -85,20 +86,22 @@ export function koaSessions<T extends SessionData, K extends string = 'session'>
     if (!claimSlot(ctx, key, manager)) return next(); // mounted twice: loaded and committed once
     let session: Session<T>;
     try {
-      session = await manager.loadNow({
+      const loaded = manager.loadNow({
         cookie: ctx.get('cookie'),
         userAgent: ctx.get('user-agent'),
         ip: ctx.ip,
         secure: ctx.secure,
         host: ctx.get('host'),
       });
+      session = isPromise(loaded) ? await loaded : loaded;
     } catch (error) {
       return answer(ctx, toReply(error, ctx));
     }
     ctx[key] = session;
     await next();
     try {
-      const result = await manager.commitNow(session);
+      const committed = manager.commitNow(session);
+      const result = isPromise(committed) ? await committed : committed;
       if (result.cookies.length === 0) return;
       ctx.append('Set-Cookie', result.cookies);
       for (const [name, value] of result.headers) if (!ctx.res.hasHeader(name)) ctx.set(name, value);

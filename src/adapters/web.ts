@@ -4,6 +4,7 @@
  */
 import { isSessionError } from '../core/errors.js';
 import type { CommitResult, SessionManager } from '../core/manager.js';
+import { isPromise } from '../core/maybe.js';
 import type { RequestContext } from '../core/request.js';
 import type { Session, SessionData } from '../core/session.js';
 
@@ -65,13 +66,15 @@ export function withSessions<T extends SessionData>(
   return async (request) => {
     let session: Session<T>;
     try {
-      session = await manager.loadNow(context ? context(request) : request);
+      const loaded = manager.loadNow(context ? context(request) : request);
+      session = isPromise(loaded) ? await loaded : loaded;
     } catch (error) {
       return onError(error, request);
     }
     const response = await handler(request, session);
     try {
-      return withCommitHeaders(response, await manager.commitNow(session));
+      const committed = manager.commitNow(session);
+      return withCommitHeaders(response, isPromise(committed) ? await committed : committed);
     } catch (error) {
       return onError(error, request);
     }
