@@ -120,3 +120,37 @@ describe('fastify: commit failure replaces a redirect', () => {
     assert.equal(res.headers.get('set-cookie'), null);
   });
 });
+
+describe('fastify: load failure answers before any handler', () => {
+  // How the store's get fails: not at all, by rejecting, or by throwing before it answers.
+  let failing: 'no' | 'rejects' | 'throws' = 'no';
+  const store = new (class extends MemoryStore {
+    override get(key: string) {
+      if (failing === 'throws') throw new Error('read refused at once (on purpose)');
+      if (failing === 'rejects') return Promise.reject(new Error('read refused later (on purpose)'));
+      return super.get(key);
+    }
+  })();
+  const manager = createSessions<AppData>({ store, cleanupInterval: false });
+  let app: RunningApp;
+  before(async () => {
+    app = await listenApp(await buildApp(manager));
+  });
+  after(async () => {
+    await app.close();
+    await manager.close();
+  });
+  for (const mode of ['rejects', 'throws'] as const) {
+    it(`503 when the store's get ${mode}, and the session is not changed`, async () => {
+      failing = 'no';
+      const client = new CookieClient(app.url);
+      assert.equal(await client.text('/inc'), '1');
+      failing = mode;
+      const res = await client.fetch('/inc');
+      assert.equal(res.status, 503);
+      assert.match(await res.text(), /unavailable/i);
+      failing = 'no';
+      assert.equal(await client.text('/read'), '1', 'the failed request ran no handler and wrote nothing');
+    });
+  }
+});
