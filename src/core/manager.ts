@@ -163,24 +163,12 @@ export class SessionManager<T extends SessionData = SessionData> {
     return this.#loadKey(loading, id, key, stale);
   }
 
-  /** `#callThen` for the load, written out: a returning visitor's load makes one closure, not three. */
   #loadKey(loading: Loading, id: string, key: string, stale: boolean): MaybePromise<Session<T>> {
-    let answer: MaybePromise<SessionRecord | undefined>;
-    try {
-      answer = this.store.get(key);
-    } catch (error) {
-      throw this.#storeFailure(error, 'get');
-    }
-    if (!isPromise(answer)) return this.#loaded(loading, id, key, stale, answer);
-    return this.#bounded(answer, 'get').then(
-      (record) => this.#loaded(loading, id, key, stale, record),
-      this.#getFailed,
-    );
+    return this.#callThen('get', this.#get, (record) => this.#loaded(loading, id, key, stale, record), key);
   }
 
-  readonly #getFailed = (error: unknown): never => {
-    throw this.#storeFailure(error, 'get');
-  };
+  /** The store's get, made once: a returning visitor's load makes one closure (its `next`). */
+  readonly #get = (key: string): MaybePromise<SessionRecord | undefined> => this.store.get(key);
 
   /** `hops`: how many retired records (periodic renewal) this load has followed to get here. */
   #loaded(
@@ -705,23 +693,39 @@ export class SessionManager<T extends SessionData = SessionData> {
     return this.#callThen(operation, run, same);
   }
 
-  /** `#call` then `next` with its answer: one promise step, not two, when the store waits. */
-  #callThen<R, V>(
+  /**
+   * `#call` then `next` with its answer: one promise step, not two, when the store waits.
+   * `run` gets `arg`, so a hot path can pass a function made once instead of a closure.
+   */
+  #callThen<R, V, A = undefined>(
     operation: string,
-    run: () => MaybePromise<R>,
+    run: (arg: A) => MaybePromise<R>,
     next: (answer: R) => MaybePromise<V>,
+    arg?: A,
   ): MaybePromise<V> {
     let answer: MaybePromise<R>;
     try {
-      answer = run();
+      answer = run(arg as A);
     } catch (error) {
       throw this.#storeFailure(error, operation);
     }
     if (!isPromise(answer)) return next(answer);
     // Only the store's failure is a store failure: what `next` throws passes through as it is.
-    return this.#bounded(answer, operation).then(next, (error: unknown) => {
-      throw this.#storeFailure(error, operation);
-    });
+    return this.#bounded(answer, operation).then(next, this.#failureOf(operation));
+  }
+
+  /** Per operation, the one rejection handler that reports a store failure (made once, not per call). */
+  readonly #failureHandlers = new Map<string, (error: unknown) => never>();
+
+  #failureOf(operation: string): (error: unknown) => never {
+    let handler = this.#failureHandlers.get(operation);
+    if (handler === undefined) {
+      handler = (error) => {
+        throw this.#storeFailure(error, operation);
+      };
+      this.#failureHandlers.set(operation, handler);
+    }
+    return handler;
   }
 
   /** A store call's promise, bounded by the store timeout unless the store bounds its calls itself. */

@@ -150,14 +150,6 @@ const UNCOUNTED: Outcome = { succeeded() {}, failed: (error) => error as Session
 const PASSED = new Pending(0, '', undefined, undefined, UNCOUNTED, undefined, undefined, undefined);
 PASSED.done = true;
 
-/** A new promise's resolving functions, taken by one executor made once (not a closure per call). */
-let takenResolve: Pending['resolve'];
-let takenReject: Pending['reject'];
-function take(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
-  takenResolve = resolve;
-  takenReject = reject;
-}
-
 function answered(entry: Pending, value: unknown): void {
   if (entry.done) return;
   const { resolve, reject, map } = entry;
@@ -211,19 +203,10 @@ class Deadlines {
     map: AnswerMap | undefined,
     arg: unknown,
   ): Promise<unknown> {
-    const bounded = new Promise(take);
-    const entry = new Pending(
-      performance.now() + this.timeout,
-      name,
-      takenResolve,
-      takenReject,
-      outcome,
-      map,
-      arg,
-      this,
-    );
-    // Held no longer than this: they would keep the promise, and later its answer, alive.
-    takenResolve = takenReject = undefined;
+    let entry!: Pending;
+    const bounded = new Promise((resolve, reject) => {
+      entry = new Pending(performance.now() + this.timeout, name, resolve, reject, outcome, map, arg, this);
+    });
     this.#queue.push(entry);
     if (this.#timer === undefined) this.#arm(this.timeout);
     promise.then(
